@@ -1,0 +1,15 @@
+# The two set-up commands of the README.
+.PHONY: setup demo test lint
+
+setup:
+	bash scripts/setup.sh
+
+# Install, then generate a tested program from an example task with the embedded model.
+demo: setup
+	.venv/bin/text2ml generate examples/tasks/wine_cultivar.py --out out/wine
+	cd out/wine && ../../.venv/bin/python pipeline.py
+
+# Install, then run every test (the slow ones use the real embedded model).
+test: setup
+	.venv/bin/ruff check .
+	.venv/bin/python -m pytest -q

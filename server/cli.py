@@ -1,0 +1,169 @@
+"""The `text2ml` command line: generate, test, optimize, serve, llm."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from synthesis.records import Cancelled, ProgressEvent, TaskError
+
+
+def parse_target(value: str) -> tuple[Path, int | None]:
+    """FILE or FILE:LINE (1-based, as editors show it) → (path, 0-based line or None)."""
+    path, _, line = value.rpartition(":")
+    if path and line.isdigit():
+        return Path(path), int(line) - 1
+    return Path(value), None
+
+
+def parse_candidates(value: str | None) -> dict[str, int]:
+    from synthesis.generate import DEFAULT_CANDIDATES
+
+    counts = dict(DEFAULT_CANDIDATES)
+    for item in filter(None, (value or "").split(",")):
+        slot, _, n = item.partition("=")
+        if slot not in counts or not n.isdigit() or int(n) < 1:
+            raise SystemExit(f"--candidates: expected slot=N with slot in {sorted(counts)}, "
+                             f"got {item!r}")
+        counts[slot] = int(n)
+    return counts
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from synthesis.settings import resolve_llm_settings
+
+    from synthesis.build import GenerateOptions, generate_program
+
+    task_file, line = parse_target(args.target)
+    if not task_file.exists():
+        return fail(args, f"{task_file} does not exist.")
+    settings = resolve_llm_settings({"base_url": args.base_url, "model": args.model})
+    options = GenerateOptions(parse_candidates(args.candidates), args.repairs, settings,
+                              Path(args.out) if args.out else None)
+    cancel = threading.Event()
+    try:
+        result = generate_program(task_file, line, options, events=printer(args), cancel=cancel)
+    except KeyboardInterrupt:
+        cancel.set()
+        return fail(args, "cancelled; files written so far are kept.")
+    except (TaskError, Cancelled) as exc:
+        return fail(args, str(exc))
+    except Exception as exc:  # LLM errors and the like: one plain sentence, not a traceback
+        from synthesis.llm import LLMError
+
+        if isinstance(exc, LLMError):
+            return fail(args, str(exc))
+        raise
+    report_generation(args, result)
+    return 0 if result.ok else 1
+
+
+def report_generation(args: argparse.Namespace, result: Any) -> None:
+    if args.json:
+        print(json.dumps({"ok": result.ok, "program_dir": str(result.program_dir),
+                          "score": result.score, "seconds": round(result.seconds, 1),
+                          "stats": result.stats, "backups": result.backups,
+                          "failures": [f.as_dict() for f in result.failures]}))
+        return
+    for backup in result.backups:
+        print(f"kept your edited file as {backup}")
+    status = "tested program written" if result.ok else "program INCOMPLETE"
+    print(f"{status}: {result.program_dir}")
+    if result.score and "score" in result.score:
+        print(f"validation {result.score['metric']}: {result.score['score']:.4f}")
+    elif result.score:
+        print(f"pipeline.py failed: {result.score.get('error')}")
+    stats = result.stats
+    print(f"slots passed by an LLM candidate: {stats['slots_with_llm_pass']}/{stats['slots']}; "
+          f"candidates passed {stats['passed']}/{stats['candidates']}; "
+          f"repairs {stats['repairs']}")
+    print(f"LLM: {result.usage}; {result.seconds:.1f} s")
+    if not result.ok:
+        for failure in result.failures[-5:]:
+            print(f"{failure.location()}: [{failure.check}] {failure.message}")
+
+
+def cmd_test(args: argparse.Namespace) -> int:
+    from synthesis.build import test_program
+
+    try:
+        report = test_program(Path(args.program), slots=args.slot or None)
+    except TaskError as exc:
+        return fail(args, str(exc))
+    if args.json:
+        print(json.dumps({"passed": report.passed, "total": report.total,
+                          "failures": [f.as_dict() for f in report.failures]}))
+    else:
+        for failure in report.failures:
+            print(f"{failure.location()}: [{failure.check}] {failure.message}")
+        print(f"{report.passed}/{report.total} candidates passed their contract tests")
+    return 0 if not report.failures else 1
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from server.app import serve
+
+    serve(args.tcp)
+    return 0
+
+
+def printer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    def show(event: ProgressEvent) -> None:
+        if not args.json:
+            print(f"[{event.fraction * 100:3.0f}%] {event.message}", file=sys.stderr, flush=True)
+
+    return show
+
+
+def fail(args: argparse.Namespace, message: str) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"ok": False, "error": message}))
+    else:
+        print(f"text2ml: {message}", file=sys.stderr)
+    return 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="text2ml", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate", help="generate a tested ML program from a TASK block")
+    gen.add_argument("target", help="FILE or FILE:LINE of the task block")
+    gen.add_argument("--out", help="program folder (default: next to the task file)")
+    gen.add_argument("--candidates", help="per slot, e.g. model=3,features=2")
+    gen.add_argument("--repairs", type=int, default=3, help="repairs per candidate (default 3)")
+    gen.add_argument("--base-url", help="OpenAI-compatible endpoint (default: embedded model)")
+    gen.add_argument("--model", help="model name at that endpoint")
+    gen.add_argument("--json", action="store_true", help="one JSON object on stdout")
+    gen.set_defaults(func=cmd_generate)
+    test = sub.add_parser("test", help="re-run the contract tests of a program")
+    test.add_argument("program", help="the program folder")
+    test.add_argument("--slot", action="append", help="only this slot (repeatable)")
+    test.add_argument("--json", action="store_true")
+    test.set_defaults(func=cmd_test)
+    serve = sub.add_parser("serve", help="run the language server on stdio")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead (debugging)")
+    serve.set_defaults(func=cmd_serve)
+    add_optional_commands(sub)
+    return parser
+
+
+def add_optional_commands(sub: argparse._SubParsersAction) -> None:
+    from optimization.cli import add_optimize_commands
+
+    from server.cli_llm import add_llm_commands
+
+    add_llm_commands(sub)
+    add_optimize_commands(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""From a task block to a tested program on disk: the whole journey, and re-testing it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synthesis.backend import open_llm
+from synthesis.files import back_up, edited_since, sha256_file, write_atomic
+from synthesis.generate import DEFAULT_CANDIDATES, CandidateRecord, Events, Generator, SlotOutcome
+from synthesis.grounding import render_data_module
+from synthesis.program import program_dir_for, read_manifest, write_manifest
+from synthesis.records import GENERATED_SLOTS, Failure, ProgressEvent, TaskError
+from synthesis.sandbox import Limits, run_python
+from synthesis.settings import LLMSettings
+from synthesis.spec import TaskSpec, understand
+from synthesis.task import TaskBlock, block_at, block_id, find_task_blocks
+from synthesis.testing import candidate_path, test_candidate
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@dataclass
+class GenerateOptions:
+    candidates: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CANDIDATES))
+    repairs: int = 3
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    out: Path | None = None
+    parallel: int | None = None  # None: 1 for the embedded model, 3 for a remote endpoint
+
+
+@dataclass
+class GenerateResult:
+    program_dir: Path
+    ok: bool
+    failures: list[Failure]
+    usage: str
+    seconds: float
+    score: dict[str, Any] | None = None
+    backups: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TestReport:
+    failures: list[Failure]
+    passed: int
+    total: int
+
+
+def pick_block(task_file: Path, line: int | None) -> TaskBlock:
+    source = task_file.read_text(encoding="utf-8")
+    block = block_at(source, line) if line is not None else next(
+        iter(find_task_blocks(source)), None)
+    if block is None:
+        where = f"{task_file}:{line + 1}" if line is not None else str(task_file)
+        raise TaskError(f"No task block found at {where}.",
+                        hint="Start a comment or docstring with 'TASK:' and describe the task.")
+    return block
+
+
+def protect_user_edits(program_dir: Path) -> list[str]:
+    """Back up every file the user changed since text2ml wrote it; return the backups."""
+    recorded: dict[str, str] = read_manifest(program_dir).get("files", {})
+    backups = []
+    for rel, digest in recorded.items():
+        path = program_dir / rel
+        if edited_since(path, digest):
+            backups.append(str(back_up(path, program_dir)))
+    for path in (program_dir / "candidates").glob("*/*.py"):
+        rel = path.relative_to(program_dir).as_posix()
+        if rel not in recorded:
+            backups.append(str(back_up(path, program_dir)))
+    return backups
+
+
+def write_static_files(program_dir: Path, spec: TaskSpec, task_file: Path,
+                       choice: dict[str, str]) -> None:
+    write_atomic(program_dir / "data.py", render_data_module(
+        spec.data, program_dir, task_file.parent, target=spec.target,
+        problem_type=spec.problem_type))
+    write_atomic(program_dir / "pipeline.py", (TEMPLATES / "pipeline.py.tmpl").read_text())
+    write_atomic(program_dir / "tests" / "test_pipeline.py",
+                 (TEMPLATES / "test_pipeline.py.tmpl").read_text())
+    write_program_json(program_dir, spec, choice)
+
+
+def write_program_json(program_dir: Path, spec: TaskSpec, choice: dict[str, str]) -> None:
+    write_atomic(program_dir / "program.json", json.dumps({
+        "task": spec.task, "problem_type": spec.problem_type, "modality": spec.modality,
+        "target": spec.target, "metric": spec.metric, "direction": spec.direction,
+        "task_hash": spec.task_hash, "choice": choice}, indent=2) + "\n")
+
+
+def run_pipeline(program_dir: Path, cancel: threading.Event | None = None) -> dict[str, Any]:
+    """Run the finished program as a user would; its JSON line, or a failure record."""
+    result = run_python(["pipeline.py"], cwd=program_dir, limits=Limits(wall_seconds=600,
+                        memory_mb=4096), cancel=cancel)
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
+    if result.returncode != 0 or not lines:
+        return {"error": f"pipeline.py {result.reason}", "stderr": result.stderr[-2000:]}
+    return json.loads(lines[-1])
+
+
+def generate_program(task_file: Path, line: int | None, options: GenerateOptions, *,
+                     events: Events | None = None,
+                     cancel: threading.Event | None = None) -> GenerateResult:
+    started = time.monotonic()
+    task_file = task_file.resolve()
+    block = pick_block(task_file, line)
+    program_dir = (options.out or program_dir_for(task_file, block)).resolve()
+    backups = protect_user_edits(program_dir) if program_dir.exists() else []
+    emit = events or (lambda event: None)
+    emit(ProgressEvent("spec", "understanding the task", 0.02))
+    llm, endpoint = open_llm(options.llm, program_dir / ".text2ml" / "cache",
+                             lambda msg: emit(ProgressEvent("llm", msg, 0.02)))
+    spec = understand(block.text, llm, task_file.parent, program_dir / ".text2ml" / "probe")
+    shutil.rmtree(program_dir / "candidates", ignore_errors=True)
+    write_static_files(program_dir, spec, task_file, {})
+    generator = Generator(spec, program_dir, llm, options.candidates, options.repairs,
+                          options.parallel or endpoint.parallel, events, cancel)
+    outcomes = generator.run({})
+    return finish(program_dir, spec, task_file, block, outcomes, llm, endpoint.model,
+                  started, backups, cancel)
+
+
+def finish(program_dir: Path, spec: TaskSpec, task_file: Path, block: TaskBlock,
+           outcomes: dict[str, SlotOutcome], llm: Any, model: str, started: float,
+           backups: list[str], cancel: threading.Event | None) -> GenerateResult:
+    choice = {slot: o.accepted for slot, o in outcomes.items() if o.accepted}
+    write_program_json(program_dir, spec, choice)
+    failures = [f for o in outcomes.values() for r in o.candidates.values()
+                if r.status != "passed" for f in r.failures]
+    complete = all(outcomes.get(s) and outcomes[s].accepted for s in GENERATED_SLOTS)
+    score = run_pipeline(program_dir, cancel) if complete else None
+    ok = bool(complete and score and "score" in score)
+    manifest = build_manifest(program_dir, spec, task_file, block, outcomes, llm, model)
+    manifest["result"] = {"ok": ok, "score": score}
+    write_manifest(program_dir, manifest)
+    return GenerateResult(program_dir, ok, failures, llm.usage.summary(),
+                          time.monotonic() - started, score, backups, slot_stats(outcomes, llm))
+
+
+def slot_stats(outcomes: dict[str, SlotOutcome], llm: Any) -> dict[str, Any]:
+    records = [r for o in outcomes.values() for r in o.candidates.values() if r.origin == "llm"]
+    return {
+        "candidates": len(records),
+        "passed": sum(r.status == "passed" for r in records),
+        "repairs": sum(max(r.attempts - 1, 0) for r in records),
+        "slots_with_llm_pass": sum(any(r.status == "passed" and r.origin == "llm"
+                                       for r in o.candidates.values())
+                                   for o in outcomes.values()),
+        "slots": len(outcomes),
+        "llm_calls": llm.usage.calls, "cached_calls": llm.usage.cached_calls,
+        "prompt_tokens": llm.usage.prompt_tokens,
+        "completion_tokens": llm.usage.completion_tokens,
+    }
+
+
+def build_manifest(program_dir: Path, spec: TaskSpec, task_file: Path, block: TaskBlock,
+                   outcomes: dict[str, SlotOutcome], llm: Any, model: str) -> dict[str, Any]:
+    files = ["data.py", "pipeline.py", "program.json", "tests/test_pipeline.py"]
+    files += [p.relative_to(program_dir).as_posix()
+              for p in sorted((program_dir / "candidates").glob("*/*.py"))]
+    return {
+        "version": 1,
+        "task": spec.task, "task_hash": spec.task_hash, "block_id": block_id(block),
+        "task_file": str(task_file), "task_line": block.start_line,
+        "llm_model": model,
+        "spec": spec.as_dict(),
+        "data_profile": spec.data.profile,
+        "slots": {slot: {"accepted": o.accepted,
+                         "candidates": {n: candidate_entry(r) for n, r in o.candidates.items()}}
+                  for slot, o in outcomes.items()},
+        "usage": {"calls": llm.usage.calls, "cached_calls": llm.usage.cached_calls,
+                  "prompt_tokens": llm.usage.prompt_tokens,
+                  "completion_tokens": llm.usage.completion_tokens},
+        "files": {rel: sha256_file(program_dir / rel) for rel in files
+                  if (program_dir / rel).exists()},
+    }
+
+
+def candidate_entry(record: CandidateRecord) -> dict[str, Any]:
+    return {"status": record.status, "origin": record.origin, "attempts": record.attempts,
+            "prompt_hash": record.prompt_hash, "score": record.score,
+            "failures": [f.as_dict() for f in record.failures], "profile": record.profile}
+
+
+def test_program(program_dir: Path, *, slots: list[str] | None = None,
+                 cancel: threading.Event | None = None) -> TestReport:
+    """Re-run the contextual tests of every candidate on disk (or of some slots)."""
+    program_dir = program_dir.resolve()
+    manifest = read_manifest(program_dir)
+    if not (program_dir / "program.json").exists():
+        raise TaskError(f"{program_dir} is not a text2ml program (no program.json).",
+                        hint="Run `text2ml generate` on a task file first.")
+    choice = json.loads((program_dir / "program.json").read_text()).get("choice", {})
+    failures: list[Failure] = []
+    passed = total = 0
+    for slot in GENERATED_SLOTS:
+        if slots and slot not in slots:
+            continue
+        upstream = {s: choice[s] for s in GENERATED_SLOTS[: GENERATED_SLOTS.index(slot)]
+                    if s in choice}
+        for path in sorted((program_dir / "candidates" / slot).glob("*.py")):
+            verdict = test_candidate(program_dir, slot, path.stem, upstream, cancel=cancel)
+            total += 1
+            passed += verdict.passed
+            failures += verdict.failures
+            entry = manifest.setdefault("slots", {}).setdefault(slot, {}).setdefault(
+                "candidates", {}).setdefault(path.stem, {"origin": "user"})
+            entry["status"] = "passed" if verdict.passed else "failed"
+            entry["failures"] = [f.as_dict() for f in verdict.failures]
+    if manifest:
+        write_manifest(program_dir, manifest)
+    return TestReport(failures, passed, total)
+
+
+
+def spec_from_manifest(manifest: dict[str, Any]) -> TaskSpec:
+    from synthesis.grounding import DataSource
+
+    spec = dict(manifest["spec"])
+    data = DataSource(**spec.pop("data"))
+    data.profile = manifest.get("data_profile", {})
+    return TaskSpec(data=data, **spec)
+
+
+def outcomes_from_manifest(manifest: dict[str, Any]) -> dict[str, SlotOutcome]:
+    outcomes = {}
+    for slot, info in manifest.get("slots", {}).items():
+        records = {name: CandidateRecord(name, c.get("status", "failed"), c.get("origin", "llm"),
+                                         c.get("attempts", 0), c.get("prompt_hash", ""),
+                                         c.get("score"), [], c.get("profile", {}))
+                   for name, c in info.get("candidates", {}).items()}
+        outcomes[slot] = SlotOutcome(slot, records, info.get("accepted"))
+    return outcomes
+
+
+def regenerate_module(program_dir: Path, slot: str, candidate: str, options: GenerateOptions,
+                      *, events: Events | None = None,
+                      cancel: threading.Event | None = None) -> GenerateResult:
+    """Repair one candidate with its current test failure as feedback; keep the user's copy."""
+    started = time.monotonic()
+    program_dir = program_dir.resolve()
+    manifest = read_manifest(program_dir)
+    if not manifest or slot not in GENERATED_SLOTS:
+        raise TaskError(f"No generated {slot!r} module in {program_dir}.",
+                        hint="Generate the program first, or name one of "
+                        f"{', '.join(GENERATED_SLOTS)}.")
+    path = candidate_path(program_dir, slot, candidate)
+    if not path.exists():
+        raise TaskError(f"{path} does not exist.")
+    backups = protect_user_edits(program_dir)
+    spec = spec_from_manifest(manifest)
+    llm, endpoint = open_llm(options.llm, program_dir / ".text2ml" / "cache")
+    outcomes = outcomes_from_manifest(manifest)
+    generator = Generator(spec, program_dir, llm, options.candidates, options.repairs, 1,
+                          events, cancel)
+    record = generator.repair_existing(slot, candidate, path.read_text(), outcomes)
+    outcome = outcomes.setdefault(slot, SlotOutcome(slot))
+    outcome.candidates[candidate] = record
+    if record.status == "passed" and not outcome.accepted:
+        outcome.accepted = candidate
+    task_file = Path(manifest["task_file"])
+    block = pick_block(task_file, manifest.get("task_line")) if task_file.exists() else None
+    if block is None:
+        raise TaskError(f"The task file {task_file} is gone.")
+    return finish(program_dir, spec, task_file, block, outcomes, llm, endpoint.model, started,
+                  backups, cancel)

@@ -1,0 +1,41 @@
+"""Writing files so that nothing the user wrote is lost."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file in the same folder, then rename: never a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def edited_since(path: Path, recorded_hash: str | None) -> bool:
+    """True when the file exists and is not what text2ml last wrote there."""
+    return path.exists() and (recorded_hash is None or sha256_file(path) != recorded_hash)
+
+
+def back_up(path: Path, program_dir: Path) -> Path:
+    """Copy a user-edited file under .text2ml/backups/<time>/ before it is replaced."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    target = program_dir / ".text2ml" / "backups" / stamp / path.relative_to(program_dir)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, target)
+    return target

@@ -1,0 +1,72 @@
+"""Prompt text for module generation and repair.
+
+The parts every call shares (task, data profile, accepted upstream code) come first and the
+part that varies (slot contract, hint, failing code) last, so a local model's prompt cache
+reuses the prefix across candidates and slots.
+"""
+
+from __future__ import annotations
+
+from synthesis.contracts import Contract
+from synthesis.profiles import describe
+from synthesis.records import Failure
+from synthesis.spec import TaskSpec
+
+SYSTEM = ("You write one Python module of a machine-learning program at a time. Answer with the "
+          "complete module in a single ```python block and nothing else.")
+
+RULES = """Rules:
+- Every setting you tune goes in SEARCH_SPACE and is read as params["name"]; every key you read
+  from params must be a key of SEARCH_SPACE (a range, a list of choices, or a constant).
+- Range format: {{"type": "int", "low": 1, "high": 10}} or {{"type": "float", "low": 0.001,
+  "high": 1.0, "log": true}}; choices: {{"type": "categorical", "choices": ["a", "b"]}}.
+- Import everything you use. Only scikit-learn, numpy and pandas.
+- Only pass keyword arguments that the class really accepts.
+- Define only the imports, SEARCH_SPACE and {function}; no data loading, no printing."""
+
+
+def context_block(spec: TaskSpec, upstream: dict[str, str], upstream_profile: str) -> str:
+    parts = [
+        f"# Task\n{spec.task}\n",
+        f"Problem: {spec.problem_type} ({spec.modality}); predict `{spec.target}`; metric "
+        f"{spec.metric} ({spec.direction}).\n",
+        "# Data X (every column except the target), as loaded\n" + describe(spec.data.profile),
+    ]
+    for slot, code in upstream.items():
+        parts.append(f"\n# Accepted {slot} module (already written and tested)\n"
+                     f"```python\n{code.strip()}\n```")
+    if upstream_profile:
+        parts.append(f"\nWhat the accepted modules output on the training rows: "
+                     f"{upstream_profile}")
+    return "\n".join(parts)
+
+
+def slot_block(contract: Contract, problem_type: str) -> str:
+    return (f"\n# Write the {contract.slot} module\n"
+            f"It must define `{contract.signature}`: {contract.duty}\n"
+            f"{RULES.format(function=contract.function)}\n\n"
+            f"A finished {contract.slot} module in the exact shape:\n"
+            f"```python\n{contract.example(problem_type).strip()}\n```")
+
+
+def generation_messages(spec: TaskSpec, contract: Contract, upstream: dict[str, str],
+                        upstream_profile: str, hint: str) -> list[dict[str, str]]:
+    user = (context_block(spec, upstream, upstream_profile) + slot_block(contract,
+            spec.problem_type) + f"\n\nNow write a different {contract.slot} module for this "
+            f"task. {hint}")
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+
+
+def repair_messages(spec: TaskSpec, contract: Contract, upstream: dict[str, str],
+                    upstream_profile: str, code: str,
+                    failures: list[Failure]) -> list[dict[str, str]]:
+    problems = "\n".join(
+        f"- line {f.line}: {f.message}" if f.line else f"- {f.message}" for f in failures)
+    trace = next((f.traceback for f in failures if f.traceback), "")
+    trace_tail = "\n".join(trace.strip().splitlines()[-6:])
+    user = (context_block(spec, upstream, upstream_profile) + slot_block(contract,
+            spec.problem_type) + f"\n\nThis {contract.slot} module failed its test:\n"
+            f"```python\n{code.strip()}\n```\nProblems:\n{problems}\n"
+            + (f"Traceback (last lines):\n{trace_tail}\n" if trace_tail else "")
+            + "Write the corrected module.")
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]

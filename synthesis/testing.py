@@ -1,0 +1,66 @@
+"""Contextual modular testing: each candidate meets its contract on real upstream output."""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from synthesis.contracts import CONTRACTS
+from synthesis.records import Failure
+from synthesis.sandbox import Limits, run_python
+from synthesis.static_checks import check_module
+
+DEFAULT_LIMITS = Limits(wall_seconds=120, memory_mb=4096)
+
+
+@dataclass
+class Verdict:
+    """The outcome of testing one candidate."""
+
+    slot: str
+    candidate: str
+    failures: list[Failure] = field(default_factory=list)
+    profile: dict[str, Any] = field(default_factory=dict)
+    score: float | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def candidate_path(program_dir: Path, slot: str, candidate: str) -> Path:
+    return program_dir / "candidates" / slot / f"{candidate}.py"
+
+
+def static_failures(program_dir: Path, slot: str, candidate: str, code: str) -> list[Failure]:
+    path = candidate_path(program_dir, slot, candidate)
+    return [Failure(slot, candidate, p.check, p.message, str(path), p.line)
+            for p in check_module(code, CONTRACTS[slot])]
+
+
+def test_candidate(program_dir: Path, slot: str, candidate: str, choice: dict[str, str], *,
+                   limits: Limits = DEFAULT_LIMITS, sample: int = 2000,
+                   cancel: threading.Event | None = None) -> Verdict:
+    """Static checks, then the contract run in a sandboxed child on the real data."""
+    path = candidate_path(program_dir, slot, candidate)
+    verdict = Verdict(slot, candidate)
+    verdict.failures = static_failures(program_dir, slot, candidate, path.read_text())
+    if verdict.failures:
+        return verdict
+    request = {"slot": slot, "candidate": candidate, "choice": choice, "sample": sample}
+    result = run_python(["-m", "synthesis.harness"], cwd=program_dir, limits=limits,
+                        stdin=json.dumps(request), cancel=cancel)
+    lines = [ln for ln in result.stdout.splitlines() if ln.startswith('{"ok"')]
+    if result.killed or not lines:
+        check = result.killed or "crash"
+        verdict.failures = [Failure(slot, candidate, check, f"the test run {result.reason}",
+                                    str(path), None, result.stderr[-3000:])]
+        return verdict
+    reply = json.loads(lines[-1])
+    verdict.failures = [Failure(slot, candidate, f["check"], f["message"], str(path), f["line"],
+                                f["traceback"]) for f in reply["failures"]]
+    verdict.profile, verdict.score = reply["profile"], reply["score"]
+    return verdict
