@@ -1,0 +1,81 @@
+"""The end of a study: refit the best on train+valid, score test once, write the results."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import optuna
+from optuna.trial import TrialState
+
+from optimization.pool import WorkerLost, WorkerProcess
+from optimization.program import ProgramInfo
+from optimization.report import write_report
+from optimization.space import config_from_params
+from optimization.storage import default_storage_url
+from synthesis.files import write_atomic
+
+if TYPE_CHECKING:
+    from optimization.study import OptimizeOptions, OptimizeResult
+
+
+def score_test(info: ProgramInfo, choice: dict, params: dict,
+               options: OptimizeOptions) -> tuple[float | None, str]:
+    """pipeline.run(final=True) in a child process under the same limits as the trials."""
+    worker = WorkerProcess(info.program_dir, options.memory_mb)
+    try:
+        reply = worker.run({"op": "final", "choice": choice, "params": params},
+                           options.trial_timeout)
+    except WorkerLost as exc:
+        return None, f"not scored: the refit failed ({exc})"
+    finally:
+        worker.close()
+    if reply["type"] != "result":
+        return None, f"not scored: the refit failed ({reply.get('reason')})"
+    return reply["value"], ""
+
+
+def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
+                 cancelled: bool) -> OptimizeResult:
+    from optimization.study import (
+        OptimizeError,
+        OptimizeResult,
+        describe_evaluation,
+        trial_counts,
+    )
+
+    counts = trial_counts(study)
+    program = json.loads((info.program_dir / "program.json").read_text())
+    summary = {"task": program.get("task", ""), "metric": info.metric,
+               "direction": info.direction, "evaluation": describe_evaluation(study),
+               "counts": {k: v for k, v in counts.items() if v},
+               "storage": options.storage or default_storage_url(info.program_dir),
+               "best_value": None, "best": None, "test_score": None, "test_note": ""}
+    report_path = info.state_dir / "report.md"
+    complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
+    if not complete:
+        write_report(report_path, study, summary)
+        reasons = "; ".join(sorted({t.user_attrs.get("reason", "?") for t in
+                                    study.get_trials(deepcopy=False)})[:3])
+        raise OptimizeError(f"no trial of {info.program_dir.name} completed"
+                            + (f" ({reasons})" if reasons else "")
+                            + f"; see {report_path}")
+    best = study.best_trial
+    choice, params = config_from_params(best.params, info)
+    summary.update(best_value=best.value, best={"choice": choice, "params": params})
+    test_score = None
+    if cancelled:
+        summary["test_note"] = "not scored: the run was cancelled (re-run to resume and finish)"
+    else:
+        test_score, summary["test_note"] = score_test(info, choice, params, options)
+        summary["test_score"] = test_score
+        saved = {"choice": choice, "params": params, "metric": info.metric,
+                 "direction": info.direction, "best_value": best.value,
+                 "test_score": test_score, "n_trials": sum(counts.values()),
+                 "trial": best.number, "evaluation": summary["evaluation"],
+                 "study": study.study_name}
+        write_atomic(info.program_dir / "best_params.json", json.dumps(saved, indent=2) + "\n")
+    write_report(report_path, study, summary)
+    return OptimizeResult(best.value, {"choice": choice, "params": params}, test_score,
+                          report_path, sum(counts.values()), counts["COMPLETE"], counts["FAIL"],
+                          counts["PRUNED"], info.metric, info.direction)

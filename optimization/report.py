@@ -1,0 +1,118 @@
+"""`.text2ml/report.md`: the leaderboard, the best program, its test score, and plots."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+from synthesis.files import write_atomic
+
+HISTORY_PNG = "optimization_history.png"
+IMPORTANCE_PNG = "param_importances.png"
+
+
+def _label(trial: FrozenTrial) -> str:
+    choice = trial.user_attrs.get("choice") or {}
+    return " / ".join(f"{slot} {name}" for slot, name in choice.items()) or "(not sampled)"
+
+
+def leaderboard(study: optuna.Study) -> list[dict[str, Any]]:
+    """One row per combination of candidates, best first."""
+    groups: dict[str, list[FrozenTrial]] = defaultdict(list)
+    for trial in study.get_trials(deepcopy=False):
+        if trial.state != TrialState.RUNNING:
+            groups[_label(trial)].append(trial)
+    sign = 1 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1
+    rows = []
+    for label, trials in groups.items():
+        values = [t.value for t in trials if t.state == TrialState.COMPLETE]
+        states = Counter(t.state.name for t in trials)
+        rows.append({"candidates": label, "best": max(values, key=lambda v: sign * v)
+                     if values else None, "trials": len(trials), **states})
+    return sorted(rows, key=lambda r: (r["best"] is None, -sign * (r["best"] or 0)))
+
+
+def save_plots(study: optuna.Study, out_dir: Path) -> dict[str, str]:
+    """PNG plots that exist, by file name; a plot that cannot be drawn says why instead."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from optuna.visualization import matplotlib as vis
+
+    notes: dict[str, str] = {}
+    for name, draw in ((HISTORY_PNG, vis.plot_optimization_history),
+                       (IMPORTANCE_PNG, vis.plot_param_importances)):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                axes = draw(study)
+            figure = axes.figure
+            figure.set_size_inches(8, 4.5)
+            figure.tight_layout()
+            tmp = out_dir / f".{name}.tmp.png"
+            figure.savefig(tmp, dpi=110)
+            tmp.replace(out_dir / name)
+            plt.close(figure)
+            notes[name] = ""
+        except (ValueError, RuntimeError, ZeroDivisionError) as exc:
+            notes[name] = f"not drawn: {exc}"
+    return notes
+
+
+def _failures(study: optuna.Study) -> list[tuple[str, int]]:
+    reasons = Counter(t.user_attrs.get("reason", "no reason recorded")
+                      for t in study.get_trials(deepcopy=False)
+                      if t.state in (TrialState.FAIL, TrialState.PRUNED))
+    return reasons.most_common(8)
+
+
+def write_report(path: Path, study: optuna.Study, summary: dict[str, Any]) -> Path:
+    """summary: task, metric, direction, evaluation, counts, best_value, best, test_score,
+    test_note, storage."""
+    notes = save_plots(study, path.parent)
+    counts = summary["counts"]
+    lines = [
+        "# Optimization report", "",
+        f"Task: {summary['task']}", "",
+        f"- Metric: **{summary['metric']}** ({summary['direction']})",
+        f"- Evaluation: {summary['evaluation']}",
+        f"- Trials: {sum(counts.values())} — {counts.get('COMPLETE', 0)} complete, "
+        f"{counts.get('PRUNED', 0)} pruned, {counts.get('FAIL', 0)} failed",
+        f"- Study: `{study.study_name}` in `{summary['storage']}` (re-running resumes it)", "",
+        "## Best program", "",
+    ]
+    if summary.get("best_value") is None:
+        lines += ["No trial completed, so there is no best program yet; see the failures below.",
+                  ""]
+    else:
+        lines += [f"- Validation {summary['metric']}: **{summary['best_value']:.4f}**",
+                  f"- Test {summary['metric']}: " + (
+                      f"**{summary['test_score']:.4f}** (refit on train+valid, the locked test "
+                      "split scored once)" if summary.get("test_score") is not None
+                      else summary.get("test_note", "not scored")), "",
+                  "```json", json.dumps(summary["best"], indent=2), "```", ""]
+    lines += ["## Leaderboard of candidates", "",
+              "| rank | candidates | best | trials | complete | pruned | failed |",
+              "|---:|---|---:|---:|---:|---:|---:|"]
+    for rank, row in enumerate(leaderboard(study), 1):
+        best = f"{row['best']:.4f}" if row["best"] is not None else "—"
+        lines.append(f"| {rank} | {row['candidates']} | {best} | {row['trials']} | "
+                     f"{row.get('COMPLETE', 0)} | {row.get('PRUNED', 0)} | {row.get('FAIL', 0)} |")
+    failures = _failures(study)
+    if failures:
+        lines += ["", "## Failed and pruned trials", ""]
+        lines += [f"- {count}× {reason}" for reason, count in failures]
+    lines += ["", "## Plots", ""]
+    for name, title in ((HISTORY_PNG, "Optimization history"),
+                        (IMPORTANCE_PNG, "Parameter importances")):
+        lines.append(f"![{title}]({name})" if not notes[name] else f"{title}: {notes[name]}")
+        lines.append("")
+    write_atomic(path, "\n".join(lines))
+    return path

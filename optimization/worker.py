@@ -1,0 +1,204 @@
+"""A warm worker process: loads the program's data once, imports candidates once, runs trials.
+
+    python -m optimization.worker <program_dir>
+
+Speaks JSON lines: requests on stdin, replies on the original stdout (the candidates' own
+prints go to stderr so they cannot corrupt the protocol). A trial request may get
+`{"type": "report"}` lines back, each answered with `{"prune": bool}` before it goes on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import time
+import traceback
+from collections import OrderedDict
+from pathlib import Path
+from types import ModuleType
+from typing import Any, TextIO
+
+import numpy as np
+
+from optimization.proxies import find_network, naswot_score
+
+FEATURE_CACHE = 16  # fitted feature matrices kept, keyed by (candidate, params, fold)
+
+
+class Pruned(Exception):
+    pass
+
+
+class Worker:
+    def __init__(self, program_dir: Path, channel: TextIO) -> None:
+        self.channel = channel
+        self.pipeline = _import_pipeline(program_dir)
+        data_module = self.pipeline.load_data_module()
+        self.data = data_module.split(*data_module.load_data())
+        self.modules: dict[tuple[str, str], ModuleType] = {}
+        self.features: OrderedDict[str, tuple[Any, Any]] = OrderedDict()
+        self.folds: dict[int, list[tuple[Any, Any, Any, Any]]] = {}
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.channel.write(json.dumps(message, default=float) + "\n")
+        self.channel.flush()
+
+    def module(self, slot: str, name: str) -> ModuleType:
+        if (slot, name) not in self.modules:
+            self.modules[slot, name] = self.pipeline.load_slot(slot, name)
+        return self.modules[slot, name]
+
+    def slot_params(self, slot: str, choice: dict[str, str], params: dict[str, Any]) -> dict:
+        merged = self.pipeline.default_params(self.module(slot, choice[slot]))
+        merged.update(params.get(slot, {}))
+        return merged
+
+    def splits(self, folds: int) -> list[tuple[Any, Any, Any, Any]]:
+        if not folds:
+            (X_tr, y_tr), (X_va, y_va) = self.data["train"], self.data["valid"]
+            return [(X_tr, y_tr, X_va, y_va)]
+        if folds not in self.folds:
+            self.folds[folds] = _cv_splits(self.data, folds,
+                                           self.pipeline.PROGRAM.get("problem_type"))
+        return self.folds[folds]
+
+    def fitted_features(self, choice: dict, params: dict, fold: int, split: tuple) -> tuple:
+        """Features do not depend on model or training params: fit once per (choice, params)."""
+        features_params = self.slot_params("features", choice, params)
+        key = json.dumps([choice["features"], features_params, fold], sort_keys=True, default=str)
+        if key in self.features:
+            self.features.move_to_end(key)
+            return self.features[key]
+        X_fit, y_fit, X_eval, _ = split
+        transformer = self.module("features", choice["features"]).build_features(features_params)
+        F_fit = transformer.fit_transform(X_fit, y_fit) if hasattr(transformer, "fit_transform") \
+            else transformer.fit(X_fit, y_fit).transform(X_fit)
+        self.features[key] = (F_fit, transformer.transform(X_eval))
+        if len(self.features) > FEATURE_CACHE:
+            self.features.popitem(last=False)
+        return self.features[key]
+
+    def report(self, step: int, value: float) -> None:
+        self.send({"type": "report", "step": int(step), "value": float(value)})
+        answer = json.loads(sys.stdin.readline() or '{"prune": false}')
+        if answer.get("prune"):
+            raise Pruned(f"pruned at step {step} (intermediate value {value:.4g})")
+
+    def fit_score(self, choice: dict, params: dict, fold: int, split: tuple,
+                  report: Any, proxy_floor: float | None) -> tuple[float, float | None]:
+        F_fit, F_eval = self.fitted_features(choice, params, fold, split)
+        _, y_fit, _, y_eval = split
+        model = self.module("model", choice["model"]).build_model(
+            self.slot_params("model", choice, params))
+        proxy = None
+        network = find_network(model) if fold == 0 else None
+        if network is not None:
+            proxy = self.proxy = naswot_score(network, np.asarray(F_fit))
+            if proxy is not None and proxy_floor is not None and proxy < proxy_floor:
+                raise Pruned(f"skipped by the zero-cost proxy: NASWOT {proxy:.3g} is in the "
+                             f"lowest quarter of the networks seen (< {proxy_floor:.3g})")
+        if choice.get("training"):
+            train = self.module("training", choice["training"]).train
+            model = train(model, F_fit, y_fit, F_eval, y_eval,
+                          self.slot_params("training", choice, params), report)
+        else:
+            model.fit(F_fit, y_fit)
+        y_pred = model.predict(F_eval)
+        if choice.get("postprocess"):
+            y_pred = self.module("postprocess", choice["postprocess"]).postprocess(
+                y_pred, y_fit, self.slot_params("postprocess", choice, params))
+        return self.pipeline.score(y_eval, y_pred), proxy
+
+    def trial(self, request: dict[str, Any]) -> dict[str, Any]:
+        choice, params, folds = request["choice"], request["params"], request.get("folds", 0)
+        scores: list[float] = []
+        proxy = None
+        started = time.perf_counter()
+        for fold, split in enumerate(self.splits(folds)):
+            # with CV, folds are the pruning steps; otherwise the training slot reports
+            report = None if folds else self.report
+            value, fold_proxy = self.fit_score(choice, params, fold, split, report,
+                                               request.get("proxy_floor"))
+            proxy = fold_proxy if fold == 0 else proxy
+            if not np.isfinite(value):
+                raise ValueError(f"the metric came out as {value} (non-finite predictions?)")
+            scores.append(value)
+            if folds and fold < folds - 1:
+                self.report(fold, float(np.mean(scores)))
+        return {"type": "result", "value": float(np.mean(scores)), "fold_scores": scores,
+                "proxy": proxy, "seconds": time.perf_counter() - started}
+
+    def final(self, request: dict[str, Any]) -> dict[str, Any]:
+        result = self.pipeline.run(request["choice"], request["params"], final=True,
+                                   data=self.data)
+        return {"type": "result", "value": float(result["score"]), "split": result["split"]}
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        self.proxy: float | None = None
+        try:
+            return self.final(request) if request.get("op") == "final" else self.trial(request)
+        except Pruned as exc:
+            return {"type": "pruned", "reason": str(exc), "proxy": self.proxy}
+        except MemoryError as exc:  # the heap may be left fragmented: the parent replaces us
+            return {"type": "error", "fatal": True, "reason": _reason(exc) + " (out of memory "
+                    "under the worker's memory limit)", "traceback": traceback.format_exc(-6)}
+        except Exception as exc:
+            return {"type": "error", "reason": _reason(exc),
+                    "traceback": traceback.format_exc(limit=-6)}
+
+
+def _reason(exc: BaseException) -> str:
+    """The exception and the deepest candidate line it came from."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "candidates" in f.filename]
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    message = f": {exc}" if str(exc) else ""
+    return f"{type(exc).__name__}{message}{where}"
+
+
+def _cv_splits(data: dict[str, Any], folds: int, problem_type: str | None) -> list[tuple]:
+    import pandas as pd
+    from sklearn.model_selection import KFold, StratifiedKFold
+
+    X = pd.concat([data["train"][0], data["valid"][0]]).reset_index(drop=True)
+    y = pd.concat([data["train"][1], data["valid"][1]]).reset_index(drop=True)
+    stratify = problem_type == "classification" and y.value_counts().min() >= folds
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=0) if stratify \
+        else KFold(folds, shuffle=True, random_state=0)
+    return [(X.iloc[a], y.iloc[a], X.iloc[b], y.iloc[b]) for a, b in splitter.split(X, y)]
+
+
+def _import_pipeline(program_dir: Path) -> ModuleType:
+    spec = importlib.util.spec_from_file_location("pipeline", program_dir / "pipeline.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {program_dir / 'pipeline.py'}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["pipeline"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main(argv: list[str]) -> int:
+    program_dir = Path(argv[0]).resolve()
+    channel = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)  # candidates that print write to stderr, not into the protocol
+    sys.stdout = sys.stderr
+    os.chdir(program_dir)
+    sys.path.insert(0, str(program_dir))
+    try:
+        worker = Worker(program_dir, channel)
+    except Exception as exc:
+        channel.write(json.dumps({"type": "error", "reason": f"loading the data failed: "
+                                  f"{type(exc).__name__}: {exc}"}) + "\n")
+        channel.flush()
+        return 1
+    worker.send({"type": "ready", "rows": {k: len(v[1]) for k, v in worker.data.items()}})
+    for line in sys.stdin:
+        if line.strip():
+            worker.send(worker.handle(json.loads(line)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

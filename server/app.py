@@ -1,0 +1,107 @@
+"""Build and run the text2ml language server (stdio by default, TCP for debugging)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+from lsprotocol import types
+
+from server import blocks, code_actions, code_lens, commands, diagnostics
+from server.base import Text2MLServer
+from server.config import SECTION, flatten, initialization_settings, parse_settings
+from server.progress import on_progress_cancel
+
+TEST_COMMANDS_ENV = "TEXT2ML_TEST_COMMANDS"
+THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+
+
+def apply_settings(ls: Text2MLServer, raw: dict[str, Any]) -> None:
+    settings, warnings = parse_settings(raw)
+    ls.settings = settings
+    for warning in warnings:
+        ls.show_message(warning, types.MessageType.Warning)
+    ls.log(f"text2ml settings: {settings.public()}")
+
+
+def on_initialize(ls: Text2MLServer, params: types.InitializeParams) -> None:
+    ls.bind_loop()
+    ls.initial_settings = initialization_settings(params.initialization_options)
+    apply_settings(ls, ls.initial_settings)
+
+
+async def load_configuration(ls: Text2MLServer) -> None:
+    """Pull the `text2ml` section; it overrides initializationOptions key by key."""
+    if not ls.client_supports("workspace.configuration"):
+        return
+    params = types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+    try:
+        reply = await ls.workspace_configuration_async(params)
+    except Exception as exc:  # a client that cannot answer keeps the initial settings
+        ls.log(f"workspace/configuration failed, keeping initial settings: {exc!r}")
+        return
+    section = reply[0] if reply else None
+    apply_settings(ls, {**ls.initial_settings, **flatten(section)})
+
+
+async def on_initialized(ls: Text2MLServer, params: types.InitializedParams) -> None:
+    await load_configuration(ls)
+
+
+async def on_configuration_change(ls: Text2MLServer,
+                                  params: types.DidChangeConfigurationParams) -> None:
+    if ls.client_supports("workspace.configuration"):
+        await load_configuration(ls)
+    elif isinstance(params.settings, dict):  # push-only clients send the values themselves
+        apply_settings(ls, {**ls.initial_settings,
+                            **initialization_settings(params.settings)})
+
+
+def on_shutdown(ls: Text2MLServer, params: None) -> None:
+    ls.jobs.shutdown()
+
+
+def on_close(ls: Text2MLServer, params: types.DidCloseTextDocumentParams) -> None:
+    blocks.forget_document(params.text_document.uri)
+
+
+def build_server() -> Text2MLServer:
+    server = Text2MLServer()
+    server.feature(types.INITIALIZE)(on_initialize)
+    server.feature(types.INITIALIZED)(on_initialized)
+    server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(on_configuration_change)
+    server.feature(types.SHUTDOWN)(on_shutdown)
+    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(on_close)
+    server.feature(types.WINDOW_WORK_DONE_PROGRESS_CANCEL)(on_progress_cancel)
+    code_actions.register(server)
+    code_lens.register(server)
+    commands.register(server)
+    diagnostics.register(server)
+    server.jobs.on_finished(lambda job: blocks.forget_programs())
+    if os.environ.get(TEST_COMMANDS_ENV) == "1":
+        from server import test_commands
+
+        test_commands.register(server)
+    return server
+
+
+def parse_tcp(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    if not port.isdigit():
+        raise SystemExit(f"--tcp: expected HOST:PORT, got {value!r}")
+    return host or "127.0.0.1", int(port)
+
+
+def serve(tcp: str | None = None) -> None:
+    """Speak LSP on stdio, or on TCP (HOST:PORT) for debugging."""
+    for name in THREAD_ENV:  # child processes share 2 cores with the editor
+        os.environ.setdefault(name, "1")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="text2ml-server %(levelname)s %(name)s: %(message)s")
+    server = build_server()
+    if tcp:
+        server.start_tcp(*parse_tcp(tcp))
+    else:
+        server.start_io()

@@ -1,0 +1,65 @@
+"""`textDocument/codeLens`: above each task block, the state of its program and what to do next:
+"Generate ML program", or "Tests: 5/5 passed · Optimize · best accuracy 0.973 (40 trials)"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+from server import blocks, commands, engine
+from server.base import Text2MLServer
+
+if TYPE_CHECKING:
+    from synthesis.task import TaskBlock
+
+RUNNING = {"generate": "generating…", "optimize": "optimizing…", "test": "testing…",
+           "regenerate": "regenerating…"}
+
+
+def lens(line: int, title: str, command: str, arguments: list[Any]) -> types.CodeLens:
+    where = types.Range(types.Position(line, 0), types.Position(line, 0))
+    return types.CodeLens(where, types.Command(title=title, command=command, arguments=arguments))
+
+
+def state_titles(program_dir: Path) -> list[tuple[str, str]]:
+    """(title, command) pairs describing an existing program."""
+    state = engine.program_state(program_dir)
+    if state is None:
+        return []
+    titles = [(f"Tests: {state.tests_passed}/{state.tests_total} passed", commands.TEST),
+              ("Optimize", commands.OPTIMIZE)]
+    best = state.best or {}
+    if best.get("score") is not None:
+        metric = best.get("metric") or state.metric or "score"
+        trials = f" ({best['trials']} trials)" if best.get("trials") else ""
+        titles.append((f"best {metric} {best['score']:.3f}{trials}", commands.SHOW_REPORT))
+    return titles
+
+
+def block_lenses(ls: Text2MLServer, uri: str, path: Path, block: TaskBlock) -> list[types.CodeLens]:
+    line = block.start_line
+    where = {"line": line, "character": block.start_character}
+    program_dir = blocks.program_for(path, block)
+    job = ls.jobs.running_for(str(program_dir or engine.default_program_dir(path, block)))
+    if job is not None:
+        title = f"text2ml: {RUNNING.get(job.kind, 'working…')} (cancel)"
+        return [lens(line, title, commands.CANCEL, [job.id])]
+    titles = state_titles(program_dir) if program_dir is not None else []
+    if not titles:
+        return [lens(line, "Generate ML program", commands.GENERATE, [uri, where])]
+    return [lens(line, title, command, [str(program_dir)]) for title, command in titles]
+
+
+def code_lenses(ls: Text2MLServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
+    uri = params.text_document.uri
+    path = blocks.file_path(uri)
+    if path is None:
+        return None
+    return [lens_ for block in blocks.document_blocks(ls, uri)
+            for lens_ in block_lenses(ls, uri, path, block)] or None
+
+
+def register(server: Text2MLServer) -> None:
+    server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions())(code_lenses)

@@ -1,0 +1,210 @@
+"""Test failures of generated modules, and task blocks that cannot be understood, as diagnostics.
+
+A saved module (`didSave` of <program>/candidates/<slot>/<c>.py) re-runs its slot's contextual
+tests as a background job; failures land at the failing line, passing modules are cleared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.uris import from_fs_path, to_fs_path
+
+from server import engine
+from server.base import Text2MLServer
+from server.jobs import Job, JobBusy
+from server.messages import report_failure
+from server.progress import report_progress
+from synthesis.records import Failure, TaskError
+
+if TYPE_CHECKING:
+    from synthesis.task import TaskBlock
+
+SOURCE = "text2ml"
+DEBOUNCE_SECONDS = 0.4
+TRACEBACK_LINES = 40
+
+
+def publish(server: Text2MLServer, uri: str, origin: str,
+            diagnostics: list[types.Diagnostic]) -> None:
+    """Replace this origin's diagnostics on `uri` and send the union of all origins."""
+    def send() -> None:
+        origins = server.published.setdefault(uri, {})
+        origins[origin] = diagnostics
+        union = [d for ds in origins.values() for d in ds]
+        if not union:
+            server.published.pop(uri, None)
+        server.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=union))
+
+    server.on_loop(send)
+
+
+def client_uri(server: Text2MLServer, path: Path) -> str:
+    """The URI the client opened this file under, if open (symlinks, case), else the path's."""
+    resolved = path.resolve()
+    for uri in list(server.workspace.text_documents):
+        fs_path = to_fs_path(uri) if uri.startswith("file:") else None
+        if fs_path and Path(fs_path).resolve() == resolved:
+            return uri
+    return from_fs_path(str(path))
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def line_range(text: str, line: int | None) -> types.Range:
+    """The whole failing line (1-based `line`, None → the first line), clamped to the text."""
+    lines = text.splitlines() or [""]
+    index = min(max((line or 1) - 1, 0), len(lines) - 1)
+    return types.Range(types.Position(index, 0), types.Position(index, len(lines[index])))
+
+
+def failure_diagnostic(server: Text2MLServer, failure: Failure, path: Path,
+                       text: str | None = None) -> types.Diagnostic:
+    """`text`: the module as the editor holds it; by default the file on disk."""
+    uri = client_uri(server, path)
+    where = line_range(read_text(path) if text is None else text, failure.line)
+    message = f"{failure.check}: {failure.message}"
+    related = None
+    trace = "\n".join(failure.traceback.strip().splitlines()[-TRACEBACK_LINES:])
+    if trace and server.client_supports("text_document.publish_diagnostics.related_information"):
+        related = [types.DiagnosticRelatedInformation(types.Location(uri, where), trace)]
+    elif trace:
+        message += "\n" + "\n".join(trace.splitlines()[-3:])
+    return types.Diagnostic(where, message, severity=types.DiagnosticSeverity.Error,
+                            code=failure.check, source=SOURCE, related_information=related,
+                            data={"slot": failure.slot, "candidate": failure.candidate,
+                                  "check": failure.check})
+
+
+def publish_failures(server: Text2MLServer, program_dir: Path, failures: list[Failure],
+                     tested: list[engine.ModuleRef]) -> None:
+    """Publish failures per file; modules tested without failure, and modules of the tested
+    slots that are gone since (a regenerated program), are cleared."""
+    by_file: dict[Path, list[types.Diagnostic]] = {m.path.resolve(): [] for m in tested}
+    for failure in failures:
+        path = engine.failure_file(program_dir, failure).resolve()
+        by_file.setdefault(path, []).append(failure_diagnostic(server, failure, path))
+    slot_dirs = {m.path.parent.resolve() for m in tested}
+    for uri in list(server.published):
+        fs_path = to_fs_path(uri) if uri.startswith("file:") else None
+        if fs_path and Path(fs_path).resolve().parent in slot_dirs:
+            by_file.setdefault(Path(fs_path).resolve(), [])
+    for path, diagnostics in by_file.items():
+        publish(server, client_uri(server, path), "tests", diagnostics)
+
+
+def task_error_diagnostic(block: TaskBlock, error: TaskError) -> types.Diagnostic:
+    where = types.Range(types.Position(block.start_line, block.start_character),
+                        types.Position(block.end_line, block.end_character))
+    return types.Diagnostic(where, str(error), severity=types.DiagnosticSeverity.Error,
+                            code="task", source=SOURCE)
+
+
+def publish_task_error(server: Text2MLServer, uri: str, block: TaskBlock,
+                       error: TaskError | None) -> None:
+    """Mark (or, with None, clear) a task block that cannot be understood."""
+    publish(server, uri, "task", [task_error_diagnostic(block, error)] if error else [])
+
+
+# Re-testing saved modules.
+
+def test_job(server: Text2MLServer, program_dir: Path, slots: list[str] | None,
+             announce: bool = False) -> Callable[[Job], None]:
+    what = ", ".join(slots) if slots else "all modules"
+
+    def work(job: Job) -> None:
+        title = f"text2ml: testing {what}"
+        try:
+            with report_progress(server, title, cancel=job.cancel) as progress:
+                report = engine.run_tests(program_dir, slots, job.cancel)
+                publish_failures(server, program_dir, report.failures,
+                                 engine.slot_modules(program_dir, slots))
+                progress.end_message = f"{report.passed}/{report.total} modules passed"
+            if announce:
+                server.show_message(f"text2ml: tests: {report.passed}/{report.total} modules "
+                                    "passed" + ("; failures are in the Problems panel."
+                                                if report.failures else "."))
+        except Exception as exc:  # a job thread reports its failure; it must not die silently
+            report_failure(server, exc, f"testing {what}")
+        server.refresh_code_lenses()
+
+    return work
+
+
+def retest(server: Text2MLServer, program_dir: Path, slots: set[str]) -> None:
+    """Run these slots' tests now, or once the job working on this program has finished."""
+    key = str(program_dir)
+    try:
+        server.jobs.start(key, "test", f"testing {', '.join(sorted(slots))}",
+                          test_job(server, program_dir, sorted(slots)))
+    except JobBusy:
+        server.pending_tests.setdefault(key, set()).update(slots)
+
+
+def run_pending_tests(server: Text2MLServer, finished: Job) -> None:
+    slots = server.pending_tests.pop(finished.key, set())
+    if slots:
+        retest(server, Path(finished.key), slots)
+
+
+def module_of_uri(uri: str) -> engine.ModuleRef | None:
+    fs_path = to_fs_path(uri) if uri.startswith("file:") else None
+    return engine.module_of(Path(fs_path).resolve()) if fs_path else None
+
+
+def did_save(ls: Text2MLServer, params: types.DidSaveTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    module = module_of_uri(uri)
+    if module is not None:
+        publish(ls, uri, "edit", [])  # the tests re-check what the buffer checks found
+        retest(ls, module.program_dir, {module.slot})
+
+
+# Unsaved buffers of generated modules: the cheap static checks only, debounced.
+
+def did_change(ls: Text2MLServer, params: types.DidChangeTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    if ls.published.get(uri, {}).get("task"):  # the user is rewording the task: it may be fixed
+        publish(ls, uri, "task", [])
+    module = module_of_uri(uri)
+    if module is None or ls.loop is None:
+        return
+    waiting = ls.debounced.pop(uri, None)
+    if waiting is not None:
+        waiting.cancel()
+    ls.debounced[uri] = ls.loop.call_later(DEBOUNCE_SECONDS, check_buffer, ls, uri, module)
+
+
+def check_buffer(ls: Text2MLServer, uri: str, module: engine.ModuleRef) -> None:
+    ls.debounced.pop(uri, None)
+    document = ls.workspace.text_documents.get(uri)
+    if document is None:
+        return
+    text = document.source
+
+    def check() -> None:
+        try:
+            failures = engine.static_check(module, text)
+        except Exception as exc:  # a broken check must not take the editor down with it
+            ls.log(f"static checks of {module.path} failed: {exc!r}")
+            return
+        publish(ls, uri, "edit", [failure_diagnostic(ls, f, module.path, text)
+                                  for f in failures])
+
+    ls.jobs.submit(check)
+
+
+def register(server: Text2MLServer) -> None:
+    server.feature(types.TEXT_DOCUMENT_DID_SAVE,
+                   types.SaveOptions(include_text=False))(did_save)
+    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
+    server.jobs.on_finished(lambda job: run_pending_tests(server, job))

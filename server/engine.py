@@ -1,0 +1,207 @@
+"""The one place where the server calls the synthesis and optimization libraries.
+
+Heavy modules are imported inside the functions that need them, so an idle server stays small
+and starts fast; nothing here imports torch or runs generated code in this process (the
+libraries run candidates in sandboxed child processes).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from server.config import Settings
+from synthesis.records import GENERATED_SLOTS, Failure, ProgressEvent
+
+if TYPE_CHECKING:
+    from optimization.study import OptimizeResult, TrialProgress
+    from synthesis.build import GenerateOptions, GenerateResult, TestReport
+    from synthesis.program import ProgramState
+    from synthesis.task import TaskBlock
+
+STATE_DIR = ".text2ml"
+MANIFEST = Path(STATE_DIR) / "manifest.json"
+REPORT = Path(STATE_DIR) / "report.md"
+ENTRY = "pipeline.py"
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A generated candidate module: <program>/candidates/<slot>/<candidate>.py."""
+
+    program_dir: Path
+    slot: str
+    candidate: str
+
+    @property
+    def path(self) -> Path:
+        return self.program_dir / "candidates" / self.slot / f"{self.candidate}.py"
+
+
+# Task blocks and programs: cheap, called on every code action and code lens request.
+
+def find_blocks(source: str) -> list[TaskBlock]:
+    from synthesis.task import find_task_blocks
+
+    return list(find_task_blocks(source))
+
+
+def block_at(source: str, line: int) -> TaskBlock | None:
+    from synthesis.task import block_at as at
+
+    return at(source, line)
+
+
+def default_program_dir(task_file: Path, block: TaskBlock) -> Path:
+    from synthesis.program import program_dir_for
+
+    return program_dir_for(task_file, block)
+
+
+def find_program(task_file: Path, block: TaskBlock) -> Path | None:
+    from synthesis.program import find_program as find
+
+    return find(task_file, block)
+
+
+_state_cache: dict[Path, tuple[tuple[int, int], ProgramState | None]] = {}
+
+
+def program_state(program_dir: Path) -> ProgramState | None:
+    """The program's state, re-read only when its manifest or best params changed."""
+    from synthesis.program import load_state
+
+    stamp = (_mtime(program_dir / MANIFEST), _mtime(program_dir / "best_params.json"))
+    cached = _state_cache.get(program_dir)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    state = load_state(program_dir)
+    _state_cache[program_dir] = (stamp, state)
+    return state
+
+
+def _mtime(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
+
+
+def is_program(folder: Path) -> bool:
+    return (folder / MANIFEST).is_file() or (folder / "program.json").is_file()
+
+
+def module_of(path: Path) -> ModuleRef | None:
+    """The generated module a file is, if it is one (a .py in a program's candidates/<slot>/)."""
+    if path.suffix != ".py" or len(path.parents) < 3 or path.parent.parent.name != "candidates":
+        return None
+    program_dir, slot = path.parents[2], path.parent.name
+    if slot not in GENERATED_SLOTS or not is_program(program_dir):
+        return None
+    return ModuleRef(program_dir, slot, path.stem)
+
+
+def failure_file(program_dir: Path, failure: Failure) -> Path:
+    if failure.file:
+        path = Path(failure.file)
+        return path if path.is_absolute() else program_dir / path
+    return ModuleRef(program_dir, failure.slot, failure.candidate).path
+
+
+def slot_modules(program_dir: Path, slots: list[str] | None = None) -> list[ModuleRef]:
+    return [ModuleRef(program_dir, slot, path.stem) for slot in GENERATED_SLOTS
+            if not slots or slot in slots
+            for path in sorted((program_dir / "candidates" / slot).glob("*.py"))]
+
+
+def report_path(program_dir: Path) -> Path:
+    return program_dir / REPORT
+
+
+def entry_file(program_dir: Path) -> Path:
+    return program_dir / ENTRY
+
+
+def static_check(module: ModuleRef, code: str) -> list[Failure]:
+    """The contract's static checks (no code runs) of a module's text, e.g. an unsaved buffer."""
+    from synthesis.testing import static_failures
+
+    return static_failures(module.program_dir, module.slot, module.candidate, code)
+
+
+# Long work: called from job threads only.
+
+def _generate_options(settings: Settings) -> GenerateOptions:
+    from synthesis.build import GenerateOptions
+    from synthesis.settings import resolve_llm_settings
+
+    llm = resolve_llm_settings({"base_url": settings.llm_base_url, "model": settings.llm_model})
+    options = GenerateOptions(repairs=settings.repairs, llm=llm)
+    options.candidates = {**options.candidates, **settings.candidates}
+    return options
+
+
+def generate(task_file: Path, line: int, program_dir: Path, settings: Settings,
+             events: Callable[[ProgressEvent], None], cancel: threading.Event) -> GenerateResult:
+    from synthesis.build import generate_program
+
+    options = _generate_options(settings)
+    options.out = program_dir
+    return generate_program(task_file, line, options, events=events, cancel=cancel)
+
+
+def run_tests(program_dir: Path, slots: list[str] | None,
+              cancel: threading.Event) -> TestReport:
+    from synthesis.build import test_program
+
+    return test_program(program_dir, slots=slots, cancel=cancel)
+
+
+def regenerate(module: ModuleRef, settings: Settings, events: Callable[[ProgressEvent], None],
+               cancel: threading.Event) -> GenerateResult:
+    from synthesis.build import regenerate_module
+
+    return regenerate_module(module.program_dir, module.slot, module.candidate,
+                             _generate_options(settings), events=events, cancel=cancel)
+
+
+def optimize(program_dir: Path, settings: Settings,
+             on_progress: Callable[[TrialProgress], None],
+             cancel: threading.Event) -> OptimizeResult:
+    from optimization.study import OptimizeOptions, optimize_program
+
+    options = OptimizeOptions(trials=settings.optimize_trials, timeout=settings.optimize_timeout,
+                              jobs=settings.optimize_jobs, storage=settings.optimize_storage)
+    return optimize_program(program_dir, options, on_progress=on_progress, cancel=cancel)
+
+
+def llm_status(settings: Settings) -> dict[str, Any]:
+    """Which LLM backend the server's settings select, and the embedded model's state."""
+    from synthesis.embedded import server_status
+    from synthesis.model_files import DEFAULT_MODEL
+    from synthesis.settings import resolve_llm_settings
+
+    llm = resolve_llm_settings({"base_url": settings.llm_base_url, "model": settings.llm_model})
+    if getattr(llm, "uses_embedded", False):
+        model = getattr(llm, "embedded_model", None) or DEFAULT_MODEL
+        active = {"backend": "embedded", "model": model}
+    else:
+        model = DEFAULT_MODEL
+        active = {"backend": "endpoint", "url": llm.base_url, "model": llm.model}
+    return {"active": active, "embedded": server_status(model)}
+
+
+def is_llm_error(exc: BaseException) -> bool:
+    """True for the LLM client's errors; if its module was never imported, none was raised."""
+    llm = sys.modules.get("synthesis.llm")
+    return llm is not None and isinstance(exc, llm.LLMError)
+
+
+def is_optimize_error(exc: BaseException) -> bool:
+    """True for the optimizer's own errors, whose messages already say what to do."""
+    study = sys.modules.get("optimization.study")
+    return study is not None and isinstance(exc, study.OptimizeError)

@@ -1,0 +1,41 @@
+"""Turn exceptions into plain words for `window/showMessage`; details go to `window/logMessage`."""
+
+from __future__ import annotations
+
+import traceback
+
+from lsprotocol import types
+
+from server import engine
+from server.base import Text2MLServer
+from server.jobs import JobBusy
+from synthesis.records import Cancelled, TaskError
+
+OUTPUT_HINT = "Details are in the text2ml output channel."
+
+
+def plain_words(exc: BaseException, action: str) -> tuple[str, types.MessageType]:
+    """What the user reads: what failed, and what to do next."""
+    if isinstance(exc, Cancelled):
+        return f"text2ml: {action} cancelled; finished work is kept.", types.MessageType.Info
+    if isinstance(exc, JobBusy):
+        return f"text2ml: {exc}", types.MessageType.Warning
+    if isinstance(exc, TaskError) or engine.is_optimize_error(exc):
+        return f"text2ml: {action} failed: {exc}", types.MessageType.Error
+    if engine.is_llm_error(exc):
+        return (f"text2ml: {action} failed: the LLM could not answer: {exc}. Check the "
+                "text2ml.llm.baseUrl and text2ml.llm.model settings, or run "
+                "`text2ml llm status`.", types.MessageType.Error)
+    if isinstance(exc, FileNotFoundError | PermissionError):
+        return (f"text2ml: {action} failed: {exc.strerror}: {exc.filename}.",
+                types.MessageType.Error)
+    return (f"text2ml: {action} failed unexpectedly ({type(exc).__name__}: {exc}). "
+            f"{OUTPUT_HINT}", types.MessageType.Error)
+
+
+def report_failure(server: Text2MLServer, exc: BaseException, action: str) -> None:
+    text, kind = plain_words(exc, action)
+    server.show_message(text, kind)
+    details = "".join(traceback.format_exception(exc))
+    server.log(f"{action}: {details}", types.MessageType.Error
+               if kind == types.MessageType.Error else types.MessageType.Log)

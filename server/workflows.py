@@ -1,0 +1,146 @@
+"""The bodies of long jobs: generate, optimize, regenerate a module. Each runs on a job thread,
+reports work-done progress, publishes diagnostics and tells the user the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import from_fs_path
+
+from server import engine
+from server.base import Text2MLServer
+from server.diagnostics import publish_failures, publish_task_error
+from server.jobs import Job
+from server.messages import report_failure
+from server.progress import ProgressHandle, report_progress
+from server.targets import BlockTarget
+from synthesis.records import ProgressEvent, TaskError
+
+Work = Callable[[Job], None]
+
+
+def forward_events(progress: ProgressHandle) -> Callable[[ProgressEvent], None]:
+    return lambda event: progress.report(event.message, event.fraction * 100)
+
+
+def show_file(server: Text2MLServer, path: Path) -> None:
+    """Open a file in the editor, or name it when the client cannot open documents."""
+    if server.client_supports("window.show_document.support"):
+        params = types.ShowDocumentParams(uri=from_fs_path(str(path)), take_focus=True)
+        server.on_loop(server.window_show_document, params)
+    else:
+        server.show_message(f"text2ml: open {path}")
+
+
+def generation_summary(result: Any) -> tuple[str, types.MessageType]:
+    score = result.score or {}
+    if result.ok:
+        text = f"text2ml: tested program written to {result.program_dir}"
+        if "score" in score:
+            text += f"; validation {score.get('metric', 'score')} {score['score']:.3f}"
+        return text + ".", types.MessageType.Info
+    text = (f"text2ml: the program in {result.program_dir} is incomplete: "
+            f"{len(result.failures)} failing check(s), shown in the Problems panel. Fix a "
+            "module and save it to re-test, or use the quick fix to regenerate it.")
+    if score.get("error"):
+        text += f" pipeline.py: {score['error']}."
+    return text, types.MessageType.Warning
+
+
+def announce_generation(server: Text2MLServer, result: Any) -> None:
+    publish_failures(server, result.program_dir, result.failures,
+                     engine.slot_modules(result.program_dir))
+    for backup in result.backups:
+        server.show_message(f"text2ml: kept your edited file as {backup}")
+    server.show_message(*generation_summary(result))
+    server.log(f"generation: {result.usage}; {result.seconds:.1f} s")
+    show_file(server, engine.entry_file(result.program_dir))
+
+
+def generate_job(server: Text2MLServer, target: BlockTarget, program_dir: Path) -> Work:
+    def work(job: Job) -> None:
+        try:
+            with report_progress(server, "text2ml: generate ML program",
+                                 cancel=job.cancel) as progress:
+                result = engine.generate(target.path, target.line, program_dir,
+                                         server.settings, forward_events(progress), job.cancel)
+                progress.end_message = "program ready" if result.ok else "program incomplete"
+        except TaskError as exc:
+            publish_task_error(server, target.uri, target.block, exc)
+            report_failure(server, exc, "generating the program")
+            return
+        except Exception as exc:  # a job thread reports its failure; it must not die silently
+            report_failure(server, exc, "generating the program")
+            return
+        finally:
+            server.refresh_code_lenses()
+        publish_task_error(server, target.uri, target.block, None)
+        announce_generation(server, result)
+
+    return work
+
+
+def regenerate_job(server: Text2MLServer, module: engine.ModuleRef) -> Work:
+    def work(job: Job) -> None:
+        title = f"text2ml: regenerate {module.slot}/{module.candidate}"
+        try:
+            with report_progress(server, title, cancel=job.cancel) as progress:
+                result = engine.regenerate(module, server.settings, forward_events(progress),
+                                           job.cancel)
+                progress.end_message = "module fixed" if result.ok else "still failing"
+        except Exception as exc:  # a job thread reports its failure; it must not die silently
+            report_failure(server, exc, f"regenerating {module.slot}/{module.candidate}")
+            return
+        finally:
+            server.refresh_code_lenses()
+        publish_failures(server, result.program_dir, result.failures,
+                         engine.slot_modules(result.program_dir))
+        for backup in result.backups:
+            server.show_message(f"text2ml: kept your edited file as {backup}")
+        server.show_message(*generation_summary(result))
+
+    return work
+
+
+def trial_message(trial: Any) -> str:
+    best = "" if trial.best_value is None else f" · best {trial.best_value:.3f}"
+    left = f" · ~{trial.remaining:.0f} s left" if getattr(trial, "remaining", None) else ""
+    return f"trial {trial.trial}/{trial.n_trials}{best}{left}"
+
+
+def optimization_summary(result: Any, stopped: bool) -> str:
+    if result.best_value is None:
+        return "text2ml: optimization finished no trial." + (" It was cancelled." if stopped
+                                                              else "")
+    metric = getattr(result, "metric", "") or "score"
+    text = (f"text2ml: best validation {metric} {result.best_value:.3f} after "
+            f"{result.n_trials} trials")
+    if result.test_score is not None:
+        text += f"; test score {result.test_score:.3f}"
+    if stopped:
+        text += "; stopped early, finished trials kept"
+    return text + f". Report: {result.report_path}"
+
+
+def optimize_job(server: Text2MLServer, program_dir: Path) -> Work:
+    def work(job: Job) -> None:
+        try:
+            with report_progress(server, "text2ml: optimize", cancel=job.cancel) as progress:
+                def on_trial(trial: Any) -> None:
+                    progress.report(trial_message(trial),
+                                    100 * trial.trial / max(trial.n_trials, 1))
+
+                result = engine.optimize(program_dir, server.settings, on_trial, job.cancel)
+                progress.end_message = ("stopped" if job.cancel.is_set() else "done") + (
+                    "" if result.best_value is None else f" · best {result.best_value:.3f}")
+        except Exception as exc:  # a job thread reports its failure; it must not die silently
+            report_failure(server, exc, "optimizing")
+            return
+        finally:
+            server.refresh_code_lenses()
+        server.show_message(optimization_summary(result, job.cancel.is_set()))
+
+    return work
