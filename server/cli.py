@@ -34,9 +34,8 @@ def parse_candidates(value: str | None) -> dict[str, int]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from synthesis.settings import resolve_llm_settings
-
     from synthesis.build import GenerateOptions, generate_program
+    from synthesis.settings import resolve_llm_settings
 
     task_file, line = parse_target(args.target)
     if not task_file.exists():
@@ -153,7 +152,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_optional_commands(sub: argparse._SubParsersAction) -> None:
     from optimization.cli import add_optimize_commands
-
     from server.cli_llm import add_llm_commands
 
     add_llm_commands(sub)

@@ -133,8 +133,8 @@ async def test_optimize_with_progress_and_cancel(vscode_client: LanguageClient,
 @pytest.mark.parametrize("lsp_options", [{"text2ml": {
     "candidates": {"features": 1, "model": 1, "training": 1, "postprocess": 1},
     "repairs": 2}}])
-async def test_generate_with_the_embedded_model(vscode_client: LanguageClient,
-                                                wine_task: Path) -> None:
+async def test_generate_with_the_embedded_model(vscode_client: LanguageClient, wine_task: Path,
+                                                lsp_options: dict[str, Any]) -> None:
     program = await generate(vscode_client, wine_task, timeout=EMBEDDED_SECONDS)
     (token,) = ended_tokens(vscode_client)
     reports = [v.message for v in vscode_client.progress_reports[token][1:-1]]

@@ -1,0 +1,56 @@
+"""Reading what an LLM wrote: code from fenced or bare replies, JSON from chatty ones."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from typing import Any
+
+FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
+CODE_START = re.compile(r"^(?:import |from \w|def |class |@|[A-Z_][A-Z0-9_]* ?=|#)", re.M)
+
+
+def extract_code(reply: str) -> str:
+    """The Python in a reply: the longest python fence, else the code-looking tail of the text.
+
+    A reply cut off by max_tokens has an unclosed fence; its text is still taken, and the
+    syntax check then reports where it stops.
+    """
+    fences = [(lang.lower(), body) for lang, body in FENCE.findall(reply)]
+    python = [body for lang, body in fences if lang in ("python", "py", "python3", "")]
+    if python:
+        return max(python, key=len).strip("\n") + "\n"
+    if fences:
+        return max((body for _, body in fences), key=len).strip("\n") + "\n"
+    start = CODE_START.search(reply)
+    if start is None:
+        return ""
+    return reply[start.start():].strip("\n") + "\n"
+
+
+def syntax_error(code: str) -> str | None:
+    """None if `code` parses, else a message with the line: 'line 7: '(' was never closed'."""
+    try:
+        ast.parse(code)
+    except SyntaxError as exc:
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        return f"{where}{exc.msg}"
+    return None
+
+
+def extract_json(reply: str) -> Any:
+    """The first JSON object in a reply, fenced or not; ValueError if there is none."""
+    text = reply.strip()
+    fence = FENCE.search(text)
+    candidates = [fence.group(2)] if fence else []
+    candidates.append(text)
+    decoder = json.JSONDecoder()
+    for candidate in candidates:
+        for match in re.finditer(r"[{\[]", candidate):
+            try:
+                value, _ = decoder.raw_decode(candidate, match.start())
+            except json.JSONDecodeError:
+                continue
+            return value
+    raise ValueError(f"no JSON object in the reply: {reply[:120]!r}")

@@ -1,0 +1,165 @@
+"""Run generated code in a child Python with limits: wall clock, CPU, memory, threads.
+
+The child gets its own process group (the whole group is killed on timeout or cancel),
+an environment without secrets, and the program folder as its working directory. Output
+goes to temporary files rather than pipes, so a chatty child can never block on a full
+pipe while we wait for it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+SECRET = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$", re.IGNORECASE)
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                    "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+OUTPUT_LIMIT = 1_000_000  # characters of stdout/stderr kept; the tail matters most
+POLL_SECONDS = 0.05
+
+# Runs first in the child: set the limits, then become the real command (same pid).
+_TRAMPOLINE = (
+    "import os, resource, sys\n"
+    "mem, cpu = int(sys.argv[1]), int(sys.argv[2])\n"
+    "if mem > 0: resource.setrlimit(resource.RLIMIT_AS, (mem, mem))\n"
+    "if cpu > 0: resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))\n"
+    "os.execv(sys.executable, [sys.executable, *sys.argv[3:]])\n"
+)
+_MEMORY_ERRORS = ("MemoryError", "Unable to allocate", "std::bad_alloc",
+                  "DefaultCPUAllocator: can't allocate memory", "Cannot allocate memory")
+
+
+@dataclass(frozen=True)
+class Limits:
+    wall_seconds: float = 60.0
+    cpu_seconds: int | None = None
+    memory_mb: int | None = 2048
+    threads: int = 1
+
+
+@dataclass
+class SandboxResult:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+    killed: str | None  # "timeout", "memory", "cpu", "cancelled" or None
+    peak_rss_mb: float
+    limits: Limits
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and self.killed is None
+
+    @property
+    def reason(self) -> str:
+        """How the run ended, worded to follow 'the test run …' or 'pipeline.py …'."""
+        if self.killed == "timeout":
+            return f"did not finish within {self.limits.wall_seconds:g} s and was stopped"
+        if self.killed == "memory":
+            return f"ran out of memory (limit {self.limits.memory_mb} MB) and was stopped"
+        if self.killed == "cpu":
+            return f"used more than {self.limits.cpu_seconds} s of CPU and was stopped"
+        if self.killed == "cancelled":
+            return "was cancelled"
+        if self.returncode < 0:
+            return f"crashed (signal {signal.Signals(-self.returncode).name})"
+        if self.returncode:
+            last = next((ln for ln in reversed(self.stderr.splitlines()) if ln.strip()), "")
+            return f"failed with exit code {self.returncode}" + (f": {last}" if last else "")
+        return "finished"
+
+
+def scrubbed_env(threads: int = 1, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The parent's environment without secrets, with thread counts pinned."""
+    env = {k: v for k, v in os.environ.items() if not SECRET.search(k)}
+    env.update({name: str(threads) for name in THREAD_VARIABLES})
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTHONHASHSEED"] = "0"
+    env["PYTHONUNBUFFERED"] = "1"
+    env["MPLBACKEND"] = "Agg"
+    env.update(extra or {})
+    return env
+
+
+def run_python(args: list[str], *, cwd: Path | str, limits: Limits = Limits(),
+               env_extra: dict[str, str] | None = None, stdin: str | None = None,
+               cancel: threading.Event | None = None) -> SandboxResult:
+    """Run `python *args` in `cwd` under `limits`; never raises for what the child does."""
+    memory = (limits.memory_mb or 0) * 1024 * 1024
+    command = [sys.executable, "-c", _TRAMPOLINE, str(memory), str(limits.cpu_seconds or 0),
+               *args]
+    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out, \
+            tempfile.TemporaryFile() as err:
+        given.write((stdin or "").encode())
+        given.seek(0)
+        started = time.monotonic()
+        child = subprocess.Popen(command, cwd=str(cwd), stdin=given, stdout=out, stderr=err,
+                                 env=scrubbed_env(limits.threads, env_extra),
+                                 start_new_session=True)
+        status, peak_kb, killed = _wait(child, limits, cancel, started)
+        seconds = time.monotonic() - started
+        stdout, stderr = _tail(out), _tail(err)
+    returncode = os.waitstatus_to_exitcode(status)
+    if killed is None:
+        killed = _limit_hit(returncode, stderr, limits)
+    return SandboxResult(returncode, stdout, stderr, seconds, killed, peak_kb / 1024, limits)
+
+
+def _wait(child: subprocess.Popen[bytes], limits: Limits, cancel: threading.Event | None,
+          started: float) -> tuple[int, int, str | None]:
+    """Wait for the child with wait4 (for its peak memory); kill its group when it must stop."""
+    pid = child.pid
+    killed: str | None = None
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            child.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+            _kill_group(pid)  # grandchildren the module left behind
+            return status, usage.ru_maxrss, killed
+        if killed is None:
+            if cancel is not None and cancel.is_set():
+                killed = "cancelled"
+            elif time.monotonic() - started > limits.wall_seconds:
+                killed = "timeout"
+            if killed:
+                _kill_group(pid)
+        if cancel is not None:
+            cancel.wait(POLL_SECONDS)
+        else:
+            time.sleep(POLL_SECONDS)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _limit_hit(returncode: int, stderr: str, limits: Limits) -> str | None:
+    if returncode == 0:
+        return None
+    if returncode == -signal.SIGXCPU or (returncode == -signal.SIGKILL and limits.cpu_seconds):
+        return "cpu"
+    if returncode == -signal.SIGKILL:
+        return "memory"  # the kernel's OOM killer is the only other sender of SIGKILL here
+    tail = stderr[-4000:]
+    if limits.memory_mb and any(marker in tail for marker in _MEMORY_ERRORS):
+        return "memory"
+    return None
+
+
+def _tail(handle: IO[bytes]) -> str:
+    size = handle.seek(0, os.SEEK_END)
+    handle.seek(max(0, size - OUTPUT_LIMIT))
+    return handle.read().decode("utf-8", errors="replace")

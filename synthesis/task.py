@@ -1,0 +1,178 @@
+"""Task blocks: a docstring, or a run of `#` comment lines, whose first line starts with TASK:.
+
+The server runs this on every keystroke, so it must be fast and must never fail on a file
+that does not parse. `tokenize` gets it right but takes about 115 ms on a 5,000-line file.
+Here a few compiled regular expressions do the lexing in C: one skips, in bulk, code and
+every comment or string literal that does not start with TASK:, so Python only looks at
+the places where a task may begin. The string and comment patterns agree with `tokenize`
+on the standard library's sources (see the tests) and, unlike it, carry on past an
+unterminated string or a bad indent.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import inspect
+import re
+from bisect import bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+# A literal's body up to its closing quote; an unterminated one-line string stops at the
+# line's end, an unterminated triple-quoted one at the end of the file.
+_BODIES = {
+    '"""': r"""[^"\\]* (?: (?: \\[\s\S] | "(?!"") ) [^"\\]* )* (?: \"\"\" | \Z )""",
+    "'''": r"""[^'\\]* (?: (?: \\[\s\S] | '(?!'') ) [^'\\]* )* (?: ''' | \Z )""",
+    '"': r"""[^"\\\n]* (?: \\[\s\S] [^"\\\n]* )* "?""",
+    "'": r"""[^'\\\n]* (?: \\[\s\S] [^'\\\n]* )* '?""",
+}
+_OPENERS = ('"""', "'''", '"', "'")  # longest first
+_NOT_TASK = r"(?!\s*task:)"
+
+
+def _strings(guard: str = "") -> str:
+    # A lone quote followed by two more is a triple quote's start, never an empty string.
+    opener = {q: re.escape(q) if len(q) == 3 else f"{q}(?!{q}{q})" for q in _OPENERS}
+    return "|".join(f"{opener[q]}{guard}{_BODIES[q]}" for q in _OPENERS)
+
+
+# Every comment and string literal, one per match (the tests compare it with tokenize).
+_TOKEN = re.compile(rf"\#[^\n]* | {_strings()}", re.VERBOSE)
+# Code, and comments and literals that cannot start a task, in one go.
+_SKIP = re.compile(rf"(?: [^\#'\"]+ | \#(?!\#*\s*task:)[^\n]* | {_strings(_NOT_TASK)} )*",
+                   re.VERBOSE | re.IGNORECASE)
+_STRING = re.compile(_strings(), re.VERBOSE)
+# The comment lines right under a task comment that continue it.
+_CONTINUATION = re.compile(r"(?:\n[ \t]*\#(?!\#*\s*task:)[^\n]*)*", re.IGNORECASE)
+_TASK_PREFIX = re.compile(r"^\s*task:\s*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TaskBlock:
+    """One task, its text without the TASK: marker, and its range (0-based, end exclusive)."""
+
+    text: str
+    kind: str  # "comment" or "docstring"
+    start_line: int
+    start_character: int
+    end_line: int
+    end_character: int
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "comment" or "string"
+    start: int  # offsets into the source
+    end: int
+    alone: bool  # nothing but whitespace before it on its line
+
+
+def _tokens(source: str) -> Iterator[_Token]:
+    """Every comment and string literal, in order (what the tests compare with tokenize)."""
+    for match in _TOKEN.finditer(source):
+        i, end = match.span()
+        line_start = source.rfind("\n", 0, i) + 1
+        kind = "comment" if source[i] == "#" else "string"
+        start = i if kind == "comment" else _string_start(source, i, line_start)
+        yield _Token(kind, start, end, _alone(source, line_start, start))
+
+
+def _string_start(source: str, quote: int, line_start: int) -> int:
+    """Where the literal begins, with its prefix letters (r, b, f, u) if any."""
+    start = quote
+    while start > line_start and quote - start < 2 and source[start - 1] in "rRbBuUfF":
+        start -= 1
+    before = source[start - 1] if start > line_start else " "
+    return quote if before.isalnum() or before == "_" else start  # letters of a name
+
+
+def _alone(source: str, line_start: int, start: int) -> bool:
+    return start == line_start or source[line_start:start].isspace()
+
+
+def _string_value(literal: str) -> str:
+    try:
+        value = ast.literal_eval(literal)
+    except (SyntaxError, ValueError):
+        value = None
+    if isinstance(value, str):
+        return value
+    body = literal.lstrip("rRbBuUfF")
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    body = body[len(quote):]
+    return body[:-len(quote)] if body.endswith(quote) else body
+
+
+def _comment_text(comment: str) -> str:
+    return comment.lstrip("#").strip()
+
+
+class _Lines:
+    """Offset → (line, character) by bisecting the line starts."""
+
+    def __init__(self, source: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", source)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line = bisect_right(self.starts, offset) - 1
+        return line, offset - self.starts[line]
+
+
+def find_task_blocks(source: str) -> list[TaskBlock]:
+    if "task:" not in source.lower():
+        return []  # the common case on every keystroke
+    lines = _Lines(source)
+    blocks: list[TaskBlock] = []
+    pos, size = 0, len(source)
+    while (pos := _SKIP.match(source, pos).end()) < size:  # type: ignore[union-attr]
+        line_start = source.rfind("\n", 0, pos) + 1
+        if source[pos] == "#":  # a comment starting with TASK:
+            end = _CONTINUATION.match(source, source.find("\n", pos) % (size + 1)).end()
+            if not _alone(source, line_start, pos):  # after code: not a block
+                end = source.find("\n", pos) % (size + 1)
+            else:
+                blocks.append(_comment_block(source, pos, end, lines))
+            pos = end
+            continue
+        end = _STRING.match(source, pos).end()  # type: ignore[union-attr]
+        start = _string_start(source, pos, line_start)
+        if _alone(source, line_start, start):
+            blocks.append(_docstring_block(source, start, end, lines))
+        pos = end
+    return blocks
+
+
+def _docstring_block(source: str, start: int, end: int, lines: _Lines) -> TaskBlock:
+    value = inspect.cleandoc(_string_value(source[start:end]))
+    text = _TASK_PREFIX.sub("", value, count=1).strip()
+    return TaskBlock(text, "docstring", *lines.position(start), *lines.position(end))
+
+
+def _comment_block(source: str, start: int, end: int, lines: _Lines) -> TaskBlock:
+    texts = [_comment_text(line) for line in source[start:end].split("\n")]
+    texts[0] = _TASK_PREFIX.sub("", texts[0], count=1)
+    text = "\n".join(texts).strip()
+    return TaskBlock(text, "comment", *lines.position(start), *lines.position(end))
+
+
+def block_at(source: str, line: int) -> TaskBlock | None:
+    """The block whose lines include `line`."""
+    for block in find_task_blocks(source):
+        if block.start_line <= line <= block.end_line:
+            return block
+    return None
+
+
+def block_id(block: TaskBlock) -> str:
+    """Identity of a task: its words, ignoring case, spacing and line breaks."""
+    normal = " ".join(block.text.lower().split())
+    return hashlib.sha256(normal.encode()).hexdigest()[:16]
+
+
+def slug(block: TaskBlock, words: int = 4) -> str:
+    """A folder name from the task's first words: 'classify_wine_cultivar_3'."""
+    found = re.findall(r"[a-z0-9]+", block.text.lower())
+    stop = {"the", "a", "an", "of", "from", "its", "to", "and", "in", "on", "for", "with"}
+    kept = [w for w in found if w not in stop][:words]
+    return "_".join(kept) or "task_" + block_id(block)[:8]
