@@ -43,13 +43,14 @@ def run_task(task: Path, work: Path) -> dict:
 
 def table(rows: list[dict]) -> str:
     lines = ["| task | ok | tests | seconds | LLM calls | prompt tok | completion tok | "
-             "repairs | slots passed by LLM | metric |", "|---" * 10 + "|"]
+             "LLM s | repairs | autofixes | slots passed by LLM | metric |", "|---" * 12 + "|"]
     for r in rows:
         s = r["stats"]
         score = f"{r['metric']} {r['score']:.3f}" if r["score"] is not None else r["error"]
         lines.append(f"| {r['task']} | {r['ok']} | {r['tests_passed']} | {r['seconds']} | "
                      f"{s.get('llm_calls')} | {s.get('prompt_tokens')} | "
-                     f"{s.get('completion_tokens')} | {s.get('repairs')} | "
+                     f"{s.get('completion_tokens')} | {s.get('llm_seconds')} | "
+                     f"{s.get('repairs')} | {s.get('autofixes')} | "
                      f"{s.get('slots_with_llm_pass')}/{s.get('slots')} | {score} |")
     return "\n".join(lines)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -20,9 +21,10 @@ from synthesis.sandbox import Limits, run_python
 from synthesis.settings import LLMSettings
 from synthesis.spec import TaskSpec, understand
 from synthesis.task import TaskBlock, block_at, block_id, find_task_blocks
-from synthesis.testing import candidate_path, test_candidate
+from synthesis.testing import DEFAULT_LIMITS, candidate_path, test_candidate
 
 TEMPLATES = Path(__file__).parent / "templates"
+REJECTED = Path(".text2ml") / "rejected"  # modules that never passed their tests
 
 
 @dataclass
@@ -32,6 +34,7 @@ class GenerateOptions:
     llm: LLMSettings = field(default_factory=LLMSettings)
     out: Path | None = None
     parallel: int | None = None  # None: 1 for the embedded model, 3 for a remote endpoint
+    test_limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
 
 
 @dataclass
@@ -110,23 +113,77 @@ def run_pipeline(program_dir: Path, cancel: threading.Event | None = None) -> di
 def generate_program(task_file: Path, line: int | None, options: GenerateOptions, *,
                      events: Events | None = None,
                      cancel: threading.Event | None = None) -> GenerateResult:
+    """Write the program in a staging folder and move it into place only once it is whole.
+
+    An LLM that fails, a spent budget or a cancel leaves the previous program as it was;
+    the LLM's replies stay cached in the program's .text2ml/cache for the next run.
+    """
     started = time.monotonic()
     task_file = task_file.resolve()
     block = pick_block(task_file, line)
     program_dir = (options.out or program_dir_for(task_file, block)).resolve()
-    backups = protect_user_edits(program_dir) if program_dir.exists() else []
+    staging = program_dir.parent / f".{program_dir.name}.staging"
     emit = events or (lambda event: None)
     emit(ProgressEvent("spec", "understanding the task", 0.02))
     llm, endpoint = open_llm(options.llm, program_dir / ".text2ml" / "cache",
                              lambda msg: emit(ProgressEvent("llm", msg, 0.02)))
-    spec = understand(block.text, llm, task_file.parent, program_dir / ".text2ml" / "probe")
-    shutil.rmtree(program_dir / "candidates", ignore_errors=True)
-    write_static_files(program_dir, spec, task_file, {})
-    generator = Generator(spec, program_dir, llm, options.candidates, options.repairs,
-                          options.parallel or endpoint.parallel, events, cancel)
-    outcomes = generator.run({})
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        spec = understand(block.text, llm, task_file.parent, staging / ".text2ml" / "probe")
+        write_static_files(staging, spec, task_file, {})
+        generator = Generator(spec, staging, llm, options.candidates, options.repairs,
+                              options.parallel or endpoint.parallel, events, cancel,
+                              limits=options.test_limits)
+        outcomes = generator.run({})
+        set_aside_failed(staging, outcomes)
+        backups = protect_user_edits(program_dir) if program_dir.exists() else []
+        move_into_place(staging, program_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    relocate_failures(outcomes, staging, program_dir)
     return finish(program_dir, spec, task_file, block, outcomes, llm, endpoint.model,
                   started, backups, cancel)
+
+
+def set_aside_failed(program_dir: Path, outcomes: dict[str, SlotOutcome]) -> None:
+    """Only modules that pass their tests stay in candidates/; the rest go to .text2ml/rejected.
+
+    So `text2ml test` and the optimizer see working modules only, and the failed ones stay
+    at hand, with their failures in the manifest, for whoever wants to look.
+    """
+    for slot, outcome in outcomes.items():
+        for name, record in outcome.candidates.items():
+            source = candidate_path(program_dir, slot, name)
+            if record.status == "passed" or not source.exists():
+                continue
+            target = program_dir / REJECTED / slot / f"{name}.py"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            for failure in record.failures:
+                if failure.file == str(source):
+                    failure.file = str(target)
+
+
+def move_into_place(staging: Path, program_dir: Path) -> None:
+    """Replace the program's generated files with the staged ones (user edits backed up)."""
+    program_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(program_dir / "candidates", ignore_errors=True)
+    shutil.rmtree(program_dir / REJECTED, ignore_errors=True)
+    probe = staging / ".text2ml" / "probe"
+    for source in sorted(staging.rglob("*")):
+        if source.is_file() and probe not in source.parents:
+            target = program_dir / source.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+
+
+def relocate_failures(outcomes: dict[str, SlotOutcome], staging: Path, program_dir: Path
+                      ) -> None:
+    for outcome in outcomes.values():
+        for record in outcome.candidates.values():
+            for failure in record.failures:
+                if failure.file and failure.file.startswith(str(staging)):
+                    failure.file = str(program_dir) + failure.file[len(str(staging)):]
 
 
 def finish(program_dir: Path, spec: TaskSpec, task_file: Path, block: TaskBlock,
@@ -152,6 +209,8 @@ def slot_stats(outcomes: dict[str, SlotOutcome], llm: Any) -> dict[str, Any]:
         "candidates": len(records),
         "passed": sum(r.status == "passed" for r in records),
         "repairs": sum(max(r.attempts - 1, 0) for r in records),
+        "autofixes": sum(len(r.fixes) for r in records),
+        "llm_seconds": round(llm.usage.seconds, 1),
         "slots_with_llm_pass": sum(any(r.status == "passed" and r.origin == "llm"
                                        for r in o.candidates.values())
                                    for o in outcomes.values()),
@@ -188,7 +247,8 @@ def build_manifest(program_dir: Path, spec: TaskSpec, task_file: Path, block: Ta
 def candidate_entry(record: CandidateRecord) -> dict[str, Any]:
     return {"status": record.status, "origin": record.origin, "attempts": record.attempts,
             "prompt_hash": record.prompt_hash, "score": record.score,
-            "failures": [f.as_dict() for f in record.failures], "profile": record.profile}
+            "failures": [f.as_dict() for f in record.failures], "profile": record.profile,
+            "fixes": record.fixes}
 
 
 def test_program(program_dir: Path, *, slots: list[str] | None = None,

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from synthesis.autofix import autofix
 from synthesis.contracts import CONTRACTS
 from synthesis.files import write_atomic
 from synthesis.prompts import generation_messages, repair_messages
 from synthesis.records import GENERATED_SLOTS, Cancelled, Failure, ProgressEvent
 from synthesis.replies import extract_code, syntax_error
+from synthesis.sandbox import Limits
 from synthesis.spec import TaskSpec
-from synthesis.testing import Verdict, candidate_path, test_candidate
+from synthesis.testing import DEFAULT_LIMITS, Verdict, candidate_path, test_candidate
 
 DEFAULT_CANDIDATES = {"features": 2, "model": 3, "training": 1, "postprocess": 1}
 Events = Callable[[ProgressEvent], None]
@@ -32,6 +34,7 @@ class CandidateRecord:
     score: float | None = None
     failures: list[Failure] = field(default_factory=list)
     profile: dict[str, Any] = field(default_factory=dict)
+    fixes: list[str] = field(default_factory=list)  # slips repaired without the LLM
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Generator:
     events: Events | None = None
     cancel: threading.Event | None = None
     written: list[str] = field(default_factory=list)
+    limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
 
     def emit(self, message: str, fraction: float, **details: Any) -> None:
         if self.events:
@@ -131,7 +135,8 @@ class Generator:
             reply = self.llm.chat(messages, temperature=0.2 if attempt == 0 else 0.8,
                                   seed=1000 * attempt + i, max_tokens=900,
                                   purpose=f"{slot}/{name}/{attempt}")
-            code = extract_code(reply.text)
+            code, fixes = autofix(extract_code(reply.text), contract)
+            record.fixes += fixes
             record.attempts = attempt + 1
             verdict = self.test(slot, name, code, choice)
             record.failures, record.profile, record.score = (verdict.failures, verdict.profile,
@@ -166,7 +171,8 @@ class Generator:
                                        verdict.failures)
             reply = self.llm.chat(messages, temperature=0.8, seed=7000 + attempt,
                                   max_tokens=900, purpose=f"{slot}/{name}/repair{attempt}")
-            code = extract_code(reply.text)
+            code, fixes = autofix(extract_code(reply.text), contract)
+            record.fixes += fixes
         return record
 
     def test(self, slot: str, name: str, code: str, choice: dict[str, str]) -> Verdict:
@@ -176,7 +182,8 @@ class Generator:
         self.written.append(str(path.relative_to(self.program_dir)))
         if problem:
             return Verdict(slot, name, [Failure(slot, name, "syntax", problem, str(path))])
-        return test_candidate(self.program_dir, slot, name, choice, cancel=self.cancel)
+        return test_candidate(self.program_dir, slot, name, choice, limits=self.limits,
+                              cancel=self.cancel)
 
     def reference_candidate(self, slot: str, outcomes: dict[str, SlotOutcome],
                             name: str) -> CandidateRecord:

@@ -156,6 +156,10 @@ def main() -> int:
         tb = traceback.extract_tb(exc.__traceback__)
         check = exc.check if isinstance(exc, CheckFailed) else "runtime"
         message = str(exc) if isinstance(exc, CheckFailed) else f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, MemoryError) or "Unable to allocate" in message:
+            check = "memory"
+            message = (f"the module ran out of memory ({message}); use less memory: smaller "
+                       "models, fewer estimators, no copies of the data")
         failure = {"check": check, "message": message[:2000], "line": _line_in(tb, path),
                    "traceback": "".join(traceback.format_exception(exc, limit=-8))[-4000:]}
         print(json.dumps({"ok": False, "failures": [failure], "profile": {}, "score": None}))

@@ -67,16 +67,22 @@ def array_profile(array: Any) -> dict[str, Any]:
     }
 
 
-def describe(profile: dict[str, Any]) -> str:
+def describe(profile: dict[str, Any], max_columns: int = 16) -> str:
     """The profile as a few compact lines of text for a prompt."""
+    if "columns" in profile and max_columns == 0:
+        kinds = sorted({c["dtype"] for c in profile["columns"]})
+        missing = any(c["missing"] for c in profile["columns"])
+        return (f"{profile['rows']} rows, {profile['columns_total']} columns ({', '.join(kinds)}"
+                f"{'; some values missing' if missing else ''})")
     if "columns" in profile:
         lines = [f"{profile['rows']} rows, {profile['columns_total']} columns:"]
-        for c in profile["columns"]:
+        for c in profile["columns"][:max_columns]:
             miss = f", {c['missing']} missing" if c["missing"] else ""
             lines.append(f"  {c['name']}: {c['dtype']}, {c['unique']} unique{miss}, "
                          f"e.g. {c['example']!r}")
-        if profile["columns_total"] > len(profile["columns"]):
-            lines.append(f"  … and {profile['columns_total'] - len(profile['columns'])} more")
+        shown = min(len(profile["columns"]), max_columns)
+        if profile["columns_total"] > shown:
+            lines.append(f"  … and {profile['columns_total'] - shown} more")
         return "\n".join(lines)
     if "shape" in profile:
         return (f"{profile['type']} of shape {tuple(profile['shape'])}, dtype {profile['dtype']}"

@@ -26,11 +26,14 @@ RULES = """Rules:
 
 
 def context_block(spec: TaskSpec, upstream: dict[str, str], upstream_profile: str) -> str:
+    # Column by column only for the features slot; later slots see the features' output.
+    columns = 0 if upstream else 16
     parts = [
         f"# Task\n{spec.task}\n",
         f"Problem: {spec.problem_type} ({spec.modality}); predict `{spec.target}`; metric "
         f"{spec.metric} ({spec.direction}).\n",
-        "# Data X (every column except the target), as loaded\n" + describe(spec.data.profile),
+        f"# Data as loaded (X is every column except `{spec.target}`)\n"
+        + describe(spec.data.profile, columns),
     ]
     for slot, code in upstream.items():
         parts.append(f"\n# Accepted {slot} module (already written and tested)\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pyflakes.api import check as pyflakes_check
@@ -122,8 +123,15 @@ def _imported_classes(tree: ast.Module) -> dict[str, tuple[str, str]]:
 
 def rejected_keywords(tree: ast.Module) -> list[Problem]:
     """Keywords an imported scikit-learn class does not accept (a frequent small-model slip)."""
+    return [Problem("bad-keyword", f"{name} does not accept the keyword `{keyword.arg}`; it "
+                    f"accepts: {', '.join(accepted)}", call.lineno)
+            for call, keyword, name, accepted in rejected_keyword_nodes(tree)]
+
+
+def rejected_keyword_nodes(tree: ast.Module
+                           ) -> Iterator[tuple[ast.Call, ast.keyword, str, list[str]]]:
+    """Each (call, keyword, class name, accepted keywords) the class's signature rejects."""
     imported = _imported_classes(tree)
-    problems = []
     for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
                 and node.func.id in imported):
@@ -136,11 +144,7 @@ def rejected_keywords(tree: ast.Module) -> list[Problem]:
             continue
         if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
             continue
+        known = [k for k in accepted if k != "self"]
         for keyword in node.keywords:
             if keyword.arg and keyword.arg not in accepted:
-                known = ", ".join(k for k in accepted if k != "self")
-                problems.append(Problem(
-                    "bad-keyword",
-                    f"{name} does not accept the keyword `{keyword.arg}`; it accepts: {known}",
-                    node.lineno))
-    return problems
+                yield node, keyword, name, known
