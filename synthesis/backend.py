@@ -15,7 +15,10 @@ class Endpoint:
     base_url: str
     model: str
     structured: str  # how to ask for schema-constrained JSON: "openai" or "llama"
-    parallel: int  # candidates generated at once: a local server answers one at a time
+    # Candidates of a slot in flight at once. One for the local server: it answers one
+    # request at a time, and two in flight (one written while the other is tested) made
+    # the generation benchmark no faster.
+    parallel: int
     embedded: bool
 
 

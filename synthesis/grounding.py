@@ -119,12 +119,13 @@ def render_data_module(source: DataSource, program_dir: Path, task_dir: Path, *,
 
 def probe(source: DataSource, task_dir: Path, work_dir: Path) -> DataSource:
     """Load the data in a sandboxed child and fill in its profile; TaskError if it fails."""
-    from synthesis.sandbox import Limits, run_python
+    from synthesis.sandbox import Limits
+    from synthesis.warm import run_module
 
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "data.py").write_text(
         render_data_module(source, work_dir, task_dir, target=None, problem_type="probe"))
-    result = run_python(["-m", "synthesis.probe", str(work_dir)], cwd=work_dir,
+    result = run_module("synthesis.probe", [str(work_dir)], cwd=work_dir,
                         limits=Limits(wall_seconds=180, memory_mb=4096))
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
     if result.returncode != 0 or not lines:

@@ -108,10 +108,10 @@ def run_python(args: list[str], *, cwd: Path | str, limits: Limits = Limits(),
                                  start_new_session=True)
         status, peak_kb, killed = _wait(child, limits, cancel, started)
         seconds = time.monotonic() - started
-        stdout, stderr = _tail(out), _tail(err)
+        stdout, stderr = tail(out), tail(err)
     returncode = os.waitstatus_to_exitcode(status)
     if killed is None:
-        killed = _limit_hit(returncode, stderr, limits)
+        killed = limit_hit(returncode, stderr, limits)
     return SandboxResult(returncode, stdout, stderr, seconds, killed, peak_kb / 1024, limits)
 
 
@@ -146,7 +146,7 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _limit_hit(returncode: int, stderr: str, limits: Limits) -> str | None:
+def limit_hit(returncode: int, stderr: str, limits: Limits) -> str | None:
     if returncode == 0:
         return None
     if returncode == -signal.SIGXCPU or (returncode == -signal.SIGKILL and limits.cpu_seconds):
@@ -159,7 +159,7 @@ def _limit_hit(returncode: int, stderr: str, limits: Limits) -> str | None:
     return None
 
 
-def _tail(handle: IO[bytes]) -> str:
+def tail(handle: IO[bytes]) -> str:
     size = handle.seek(0, os.SEEK_END)
     handle.seek(max(0, size - OUTPUT_LIMIT))
     return handle.read().decode("utf-8", errors="replace")

@@ -167,13 +167,13 @@ def test_runaway_modules_are_killed_and_the_run_goes_on(scripted_llm: ScriptedOp
                                                        module: str, check: str) -> None:
     scripted_llm.fallback = FirstModelReply(fenced(module))
     opts = options(scripted_llm, tmp_path)
-    opts.test_limits = Limits(wall_seconds=20, memory_mb=2048)
+    opts.test_limits = Limits(wall_seconds=8, memory_mb=2048)
     result = generate_program(task, None, opts)
     entry = manifest(result.program_dir)["slots"]["model"]["candidates"]["c1"]
     assert entry["status"] == "passed" and entry["attempts"] == 2
     (repair,) = [r for r in scripted_llm.requests if is_repair(r)]
     content = repair["messages"][-1]["content"]
-    assert ("did not finish within 20 s" if check == "timeout" else "ran out of memory") \
+    assert ("did not finish within 8 s" if check == "timeout" else "ran out of memory") \
         in content
     assert result.ok
 

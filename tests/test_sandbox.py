@@ -84,3 +84,45 @@ def test_stdin_and_large_output(tmp_path: Path) -> None:
     result = run_python(["-c", code], cwd=tmp_path, stdin='{"slot": "model"}')
     assert result.ok and result.stdout.rstrip().endswith('{"slot": "model"}')
     assert len(result.stdout) <= 1_000_000
+
+
+@pytest.fixture
+def module_dir(tmp_path: Path) -> Path:
+    (tmp_path / "job.py").write_text(
+        "import os, sys, time\n"
+        "kind = sys.stdin.read().strip()\n"
+        "if kind == 'loop':\n    while True: pass\n"
+        "if kind == 'hog':\n    hog = []\n"
+        "    while True: hog.append(bytearray(50_000_000))\n"
+        "if kind == 'fail':\n    raise SystemExit('no data')\n"
+        "print(os.getcwd(), os.environ.get('OPENAI_API_KEY'), sys.argv[1:])\n")
+    return tmp_path
+
+
+def test_warm_runs_behave_like_cold_ones(module_dir: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from synthesis.warm import run_module
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    ok = run_module("job", ["--x"], cwd=module_dir, stdin="hello")
+    assert ok.ok and ok.stdout.strip() == f"{module_dir} None ['--x']"
+    loop = run_module("job", [], cwd=module_dir, stdin="loop", limits=Limits(wall_seconds=1))
+    assert loop.killed == "timeout" and loop.seconds < 10
+    hog = run_module("job", [], cwd=module_dir, stdin="hog", limits=Limits(memory_mb=1200))
+    assert hog.killed == "memory"
+    failed = run_module("job", [], cwd=module_dir, stdin="fail")
+    assert failed.returncode == 1 and failed.reason.endswith("no data")
+    cancel = threading.Event()
+    threading.Timer(0.5, cancel.set).start()
+    stopped = run_module("job", [], cwd=module_dir, stdin="loop", cancel=cancel)
+    assert stopped.killed == "cancelled"
+
+
+def test_warm_runs_in_parallel(module_dir: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from synthesis.warm import run_module
+
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: run_module("job", [str(i)], cwd=module_dir), range(8)))
+    assert [r.stdout.split()[-1] for r in results] == [f"['{i}']" for i in range(8)]
