@@ -33,6 +33,7 @@ from synthesis.sandbox import (
 )
 
 START_SECONDS = 60.0
+DEFAULT_LIMITS = Limits()
 
 
 class ZygoteError(RuntimeError):
@@ -130,7 +131,7 @@ def _shared() -> Zygote:
         return _zygote
 
 
-def run_module(module: str, argv: list[str], *, cwd: Path | str, limits: Limits = Limits(),
+def run_module(module: str, argv: list[str], *, cwd: Path | str, limits: Limits = DEFAULT_LIMITS,
                stdin: str | None = None, cancel: threading.Event | None = None
                ) -> SandboxResult:
     """`python -m module *argv` under `limits`, forked warm when it can be."""
