@@ -9,7 +9,11 @@ demo: setup
 	.venv/bin/text2ml generate examples/tasks/wine_cultivar.py --out out/wine
 	cd out/wine && ../../.venv/bin/python pipeline.py
 
-# Install, then run every test (the slow ones use the real embedded model).
+# Install, then run every test (the slow ones use the real embedded model), then the VS Code
+# extension's tests (its protocol test drives the real server in .venv) and its package.
 test: setup
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest -q
+	npm ci --no-audit --no-fund
+	npm test
+	npm run package

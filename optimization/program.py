@@ -53,10 +53,17 @@ def _slot_candidates(program_dir: Path, slot: str, manifest: dict[str, Any]) -> 
     return [name for name in on_disk if listed.get(name, {}).get("status") == "passed"]
 
 
-def _study_name(program_dir: Path, program: dict[str, Any], manifest: dict[str, Any]) -> str:
+def _study_name(program_dir: Path, program: dict[str, Any], manifest: dict[str, Any],
+                candidates: dict[str, dict[str, dict[str, Param]]]) -> str:
+    """Same task and same candidates → same study (resumed); a regenerated program → a new one,
+    since Optuna cannot change a parameter's choices within a study."""
     task_hash = manifest.get("task_hash") or (
         hashlib.sha256(program["task"].encode()).hexdigest() if program.get("task") else "")
-    return f"text2ml-{task_hash[:16]}" if task_hash else f"text2ml-{program_dir.name}"
+    space = hashlib.sha256(repr(sorted((slot, name, sorted(params.items()))
+                                       for slot, names in candidates.items()
+                                       for name, params in names.items())).encode())
+    stem = f"text2ml-{task_hash[:16]}" if task_hash else f"text2ml-{program_dir.name}"
+    return f"{stem}-{space.hexdigest()[:8]}"
 
 
 def load_program(program_dir: Path) -> ProgramInfo:
@@ -80,4 +87,4 @@ def load_program(program_dir: Path) -> ProgramInfo:
                                "regenerate or repair the candidates before optimizing")
     return ProgramInfo(program_dir, program["metric"], program["direction"],
                        program.get("problem_type", ""), dict(program.get("choice", {})),
-                       candidates, _study_name(program_dir, program, manifest))
+                       candidates, _study_name(program_dir, program, manifest, candidates))

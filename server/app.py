@@ -11,7 +11,14 @@ from lsprotocol import types
 
 from server import blocks, code_actions, code_lens, commands, diagnostics
 from server.base import Text2MLServer
-from server.config import SECTION, flatten, initialization_settings, parse_settings
+from server.config import (
+    SECTION,
+    flatten,
+    initial_trust,
+    initialization_settings,
+    parse_settings,
+    without_trust,
+)
 from server.progress import on_progress_cancel
 
 TEST_COMMANDS_ENV = "TEXT2ML_TEST_COMMANDS"
@@ -29,6 +36,9 @@ def apply_settings(ls: Text2MLServer, raw: dict[str, Any]) -> None:
 def on_initialize(ls: Text2MLServer, params: types.InitializeParams) -> None:
     ls.bind_loop()
     ls.initial_settings = initialization_settings(params.initialization_options)
+    ls.trusted = initial_trust(params.initialization_options)
+    if not ls.trusted:
+        ls.log("text2ml: untrusted workspace: no generated code will run (tests, trials)")
     apply_settings(ls, ls.initial_settings)
 
 
@@ -43,7 +53,7 @@ async def load_configuration(ls: Text2MLServer) -> None:
         ls.log(f"workspace/configuration failed, keeping initial settings: {exc!r}")
         return
     section = reply[0] if reply else None
-    apply_settings(ls, {**ls.initial_settings, **flatten(section)})
+    apply_settings(ls, {**ls.initial_settings, **without_trust(flatten(section))})
 
 
 async def on_initialized(ls: Text2MLServer, params: types.InitializedParams) -> None:

@@ -29,6 +29,9 @@ class Text2MLServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.settings = Settings()
         self.initial_settings: dict[str, Any] = {}  # from initializationOptions, flattened
+        # Workspace trust, from initializationOptions only (a workspace settings file must not
+        # be able to grant it): untrusted → no generated code runs (tests, trials).
+        self.trusted = True
         self.jobs = JobManager()
         # Progress token → cancel signal of the job that owns it (window/workDoneProgress/cancel).
         self.progress_cancels: dict[str, threading.Event] = {}

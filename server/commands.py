@@ -38,7 +38,15 @@ def start(ls: Text2MLServer, program_dir: Path, kind: str, title: str,
     return {"started": True, "job": job.id, "program": str(program_dir)}
 
 
+def require_trust(ls: Text2MLServer, command: str) -> None:
+    if not ls.trusted:
+        raise targets.invalid(command, "this workspace is not trusted, so text2ml runs no "
+                              "generated code in it (tests, trials). Trust the workspace "
+                              "(Manage Workspace Trust) to generate, test or optimize.")
+
+
 def generate(ls: Text2MLServer, *args: Any) -> dict[str, Any]:
+    require_trust(ls, GENERATE)
     target = targets.block_target(ls, GENERATE, args)
     targets.require_saved(ls, GENERATE, target)
     program_dir = (engine.find_program(target.path, target.block)
@@ -48,17 +56,20 @@ def generate(ls: Text2MLServer, *args: Any) -> dict[str, Any]:
 
 
 def test(ls: Text2MLServer, *args: Any) -> dict[str, Any]:
+    require_trust(ls, TEST)
     program_dir = targets.program_target(ls, TEST, args)
     return start(ls, program_dir, "test", "testing the program",
                  test_job(ls, program_dir, None, announce=True))
 
 
 def optimize(ls: Text2MLServer, *args: Any) -> dict[str, Any]:
+    require_trust(ls, OPTIMIZE)
     program_dir = targets.program_target(ls, OPTIMIZE, args)
     return start(ls, program_dir, "optimize", "optimization", optimize_job(ls, program_dir))
 
 
 def regenerate_module(ls: Text2MLServer, *args: Any) -> dict[str, Any]:
+    require_trust(ls, REGENERATE_MODULE)
     module = targets.module_target(ls, REGENERATE_MODULE, args)
     return start(ls, module.program_dir, "regenerate",
                  f"regenerating {module.slot}/{module.candidate}", regenerate_job(ls, module))

@@ -99,8 +99,23 @@ def parse_settings(raw: dict[str, Any]) -> tuple[Settings, list[str]]:
     return replace(Settings(), candidates=candidates, **values), warnings
 
 
+TRUST_KEY = "trusted"
+
+
 def initialization_settings(options: Any) -> dict[str, Any]:
     """initializationOptions may hold the settings directly or under a "text2ml" key."""
     if isinstance(options, dict) and isinstance(options.get(SECTION), dict):
         options = options[SECTION]
-    return flatten(options)
+    return without_trust(flatten(options))
+
+
+def without_trust(flat: dict[str, Any]) -> dict[str, Any]:
+    """Trust is not a setting: drop it wherever settings come from."""
+    return {k: v for k, v in flat.items() if k.removeprefix(f"{SECTION}.") != TRUST_KEY}
+
+
+def initial_trust(options: Any) -> bool:
+    """Untrusted only when the client says so ({"text2ml": {"trusted": false}})."""
+    if isinstance(options, dict) and isinstance(options.get(SECTION), dict):
+        options = options[SECTION]
+    return not (isinstance(options, dict) and options.get(TRUST_KEY) is False)

@@ -164,7 +164,7 @@ def module_of_uri(uri: str) -> engine.ModuleRef | None:
 def did_save(ls: Text2MLServer, params: types.DidSaveTextDocumentParams) -> None:
     uri = params.text_document.uri
     module = module_of_uri(uri)
-    if module is not None:
+    if module is not None and ls.trusted:  # untrusted: the tests would run generated code
         publish(ls, uri, "edit", [])  # the tests re-check what the buffer checks found
         retest(ls, module.program_dir, {module.slot})
 

@@ -59,7 +59,7 @@ def state(ls: Text2MLServer) -> dict[str, Any]:
     return {"jobs": [j.describe() for j in ls.jobs.all()],
             "loaded": sorted(m for m in heavy if m in sys.modules),
             "progress_tokens": len(ls.progress_cancels),
-            "settings": ls.settings.public(),
+            "settings": {**ls.settings.public(), "trusted": ls.trusted},
             "time": time.time()}
 
 

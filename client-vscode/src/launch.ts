@@ -1,0 +1,192 @@
+/**
+ * How the text2ml server process is started, checked beforehand, and installed when missing.
+ *
+ * The server is `python -P -m server` over stdio. `-P` (Python ≥ 3.11, which text2ml needs
+ * anyway) keeps the working directory off `sys.path`, so a folder named `server/` in an
+ * opened workspace is never imported in place of text2ml's own.
+ */
+
+export const API_KEY_ENV = 'TEXT2ML_API_KEY';
+export const SERVER_ARGS: readonly string[] = ['-P', '-m', 'server'];
+export const MIN_PYTHON = '3.11';
+
+export type Env = { [name: string]: string | undefined };
+
+export interface ServerLaunch {
+  command: string;
+  args: string[];
+  options: { env: { [name: string]: string }; cwd?: string };
+}
+
+/**
+ * The server's environment: the editor's, with the API key from SecretStorage when one is
+ * stored (it replaces an inherited TEXT2ML_API_KEY; without one, an inherited key is kept).
+ */
+export function serverEnv(base: Env, apiKey?: string): { [name: string]: string } {
+  const env: { [name: string]: string } = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value !== undefined) {
+      env[name] = value;
+    }
+  }
+  if (apiKey) {
+    env[API_KEY_ENV] = apiKey;
+  }
+  return env;
+}
+
+export function serverLaunch(python: string, base: Env, apiKey?: string, cwd?: string): ServerLaunch {
+  const options: ServerLaunch['options'] = { env: serverEnv(base, apiKey) };
+  if (cwd !== undefined) {
+    options.cwd = cwd;
+  }
+  return { command: python, args: [...SERVER_ARGS], options };
+}
+
+/** One line for the output channel: the command, and whether a key is passed, never the key. */
+export function describeLaunch(launch: ServerLaunch): string {
+  const key = launch.options.env[API_KEY_ENV] ? 'set' : 'not set';
+  const where = launch.options.cwd ? ` in ${launch.options.cwd}` : '';
+  return `${[launch.command, ...launch.args].join(' ')}${where} (${API_KEY_ENV} ${key})`;
+}
+
+/** Run with `python -P -c PROBE_SCRIPT`: prints one JSON line saying whether text2ml imports. */
+export const PROBE_SCRIPT = [
+  'import json, sys',
+  'out = {"python": sys.version.split()[0], "executable": sys.executable}',
+  'try:',
+  '    from importlib.metadata import version',
+  '    out["version"] = version("text2ml")',
+  '    import server.app',
+  'except Exception as exc:',
+  '    out["error"] = f"{type(exc).__name__}: {exc}"',
+  'print(json.dumps(out))',
+].join('\n');
+
+export const PROBE_ARGS: readonly string[] = ['-P', '-c', PROBE_SCRIPT];
+
+export type ProbeResult =
+  | { kind: 'ok'; python: string; version: string }
+  | { kind: 'notFound'; detail: string }
+  | { kind: 'tooOld'; detail: string }
+  | { kind: 'missing'; detail: string }
+  | { kind: 'broken'; detail: string }
+  | { kind: 'timeout'; detail: string };
+
+/** What a finished probe process left behind. */
+export interface ProbeOutput {
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+  /** The spawn or wait error, if any: `code` "ENOENT"/"EACCES", `killed` after a timeout. */
+  error?: { code?: string | number; killed?: boolean; message?: string };
+}
+
+function lastJsonLine(stdout: string): { [key: string]: unknown } | undefined {
+  const lines = stdout.trim().split(/\r?\n/).reverse();
+  for (const line of lines) {
+    try {
+      const value: unknown = JSON.parse(line);
+      if (typeof value === 'object' && value !== null) {
+        return value as { [key: string]: unknown };
+      }
+    } catch {
+      // not the probe's line
+    }
+  }
+  return undefined;
+}
+
+function tail(text: string, lines = 3): string {
+  return text.trim().split(/\r?\n/).slice(-lines).join(' ').trim();
+}
+
+export function parseProbe(output: ProbeOutput): ProbeResult {
+  const { error } = output;
+  if (error?.code === 'ENOENT' || error?.code === 'EACCES') {
+    return { kind: 'notFound', detail: error.message ?? String(error.code) };
+  }
+  if (error?.killed) {
+    return { kind: 'timeout', detail: 'no answer in time' };
+  }
+  if (/unknown option:? -P/i.test(output.stderr)) {
+    return { kind: 'tooOld', detail: `Python older than ${MIN_PYTHON}` };
+  }
+  const found = lastJsonLine(output.stdout);
+  if (found === undefined) {
+    return { kind: 'broken', detail: tail(output.stderr) || `exit code ${output.exitCode}` };
+  }
+  const python = typeof found.python === 'string' ? found.python : '?';
+  const failure = typeof found.error === 'string' ? found.error : undefined;
+  if (failure === undefined && typeof found.version === 'string') {
+    return { kind: 'ok', python, version: found.version };
+  }
+  const detail = failure ?? 'no version reported';
+  if (/^PackageNotFoundError|^ModuleNotFoundError: No module named 'server'/.test(detail)) {
+    return { kind: 'missing', detail };
+  }
+  return { kind: 'broken', detail };
+}
+
+export type ProbeAction = 'install' | 'selectInterpreter' | 'openSettings' | 'showOutput';
+
+/** What to tell the user about a failed probe, and which buttons to offer. */
+export function probeAdvice(result: ProbeResult, python: string): { message: string; actions: ProbeAction[] } {
+  switch (result.kind) {
+    case 'ok':
+      return { message: `text2ml ${result.version} on Python ${result.python} (${python}).`, actions: [] };
+    case 'notFound':
+      return {
+        message: `text2ml: cannot run the Python interpreter "${python}". Select an interpreter with text2ml installed, or set text2ml.interpreter.`,
+        actions: ['selectInterpreter', 'openSettings'],
+      };
+    case 'tooOld':
+      return {
+        message: `text2ml needs Python ${MIN_PYTHON} or newer; "${python}" is older. Select another interpreter or set text2ml.interpreter.`,
+        actions: ['selectInterpreter', 'openSettings'],
+      };
+    case 'missing':
+      return {
+        message: `text2ml is not installed for "${python}". Install it there, or select an interpreter that has it.`,
+        actions: ['install', 'selectInterpreter'],
+      };
+    case 'broken':
+      return {
+        message: `text2ml is installed for "${python}" but its language server does not import (${result.detail}). Reinstall it, or see the text2ml output.`,
+        actions: ['install', 'showOutput'],
+      };
+    case 'timeout':
+      return {
+        message: `text2ml: "${python}" did not answer in time while checking that text2ml is installed. See the text2ml output, then restart the server.`,
+        actions: ['showOutput'],
+      };
+  }
+}
+
+export type Shell = 'posix' | 'powershell';
+
+export function shellFor(platform: string): Shell {
+  return platform === 'win32' ? 'powershell' : 'posix';
+}
+
+function quote(text: string, shell: Shell): string {
+  if (shell === 'powershell') {
+    return `'${text.replace(/'/g, "''")}'`;
+  }
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'"'"'`)}'`;
+}
+
+/**
+ * The command the "Install" button types into a terminal: pip of the chosen interpreter,
+ * installing `source` (a text2ml checkout in the workspace) in editable mode, else `text2ml`.
+ */
+export function installCommand(python: string, shell: Shell, source?: string): string {
+  const target = source === undefined ? 'text2ml' : `-e ${quote(source, shell)}`;
+  const call = shell === 'powershell' ? `& ${quote(python, shell)}` : quote(python, shell);
+  return `${call} -m pip install ${target}`;
+}
+
+/** True when a pyproject.toml is text2ml's own (the workspace is a checkout of text2ml). */
+export function isText2mlProject(pyproject: string): boolean {
+  return /^\s*name\s*=\s*["']text2ml["']\s*$/m.test(pyproject);
+}
