@@ -18,7 +18,7 @@ from server.base import Text2MLServer
 if TYPE_CHECKING:
     from synthesis.task import TaskBlock
 
-_blocks: dict[str, tuple[object, list[TaskBlock]]] = {}
+_blocks: dict[str, tuple[object, list[TaskBlock], str]] = {}  # uri → (stamp, blocks, source)
 _programs: dict[tuple[Path, str, int], tuple[float, Path | None]] = {}
 CACHED_DOCUMENTS = 64
 PROGRAM_TTL = 2.0  # seconds: programs made outside the server (the CLI) show up soon
@@ -46,10 +46,13 @@ def document_blocks(ls: Text2MLServer, uri: str) -> list[TaskBlock]:
         source = document.source
     else:
         source = path.read_text(encoding="utf-8", errors="replace")  # type: ignore[union-attr]
-    blocks = engine.find_blocks(source)
+    # A keystroke in code leaves the blocks as they were: skip the lexing (see update_blocks).
+    blocks = engine.update_blocks(cached[2], source, cached[1]) if cached is not None else None
+    if blocks is None:
+        blocks = engine.find_blocks(source)
     if len(_blocks) >= CACHED_DOCUMENTS:
         _blocks.clear()
-    _blocks[uri] = (stamp, blocks)
+    _blocks[uri] = (stamp, blocks, source)
     return blocks
 
 

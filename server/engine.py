@@ -50,6 +50,12 @@ def find_blocks(source: str) -> list[TaskBlock]:
     return list(find_task_blocks(source))
 
 
+def update_blocks(old: str, new: str, blocks: list[TaskBlock]) -> list[TaskBlock] | None:
+    from synthesis.task import update_blocks as update
+
+    return update(old, new, blocks)
+
+
 def block_at(source: str, line: int) -> TaskBlock | None:
     from synthesis.task import block_at as at
 

@@ -157,3 +157,27 @@ def test_blocks_match_a_tokenize_reference(path: Path) -> None:
     got = [(b.kind, b.start_line, b.start_character, b.end_line, b.end_character)
            for b in find_task_blocks(source)]
     assert got == expected and len(expected) > 5
+
+
+def test_update_blocks_agrees_with_a_full_search() -> None:
+    """Every single-character edit of a file: the shortcut, when it answers, is right."""
+    import random
+
+    from synthesis.task import changed_span, update_blocks
+
+    source = ("import os\n# TASK: predict y\n# from data.csv\nx = 1  # trailing\n"
+              's = "text"\n\ndef f(a):\n    """TASK: docstring task"""\n    return a + 1\n')
+    blocks = find_task_blocks(source)
+    rng = random.Random(0)
+    answered = 0
+    for _ in range(600):
+        at = rng.randrange(len(source) + 1)
+        edited = (source[:at] + rng.choice("ab #'\"\\\n") + source[at:]
+                  if rng.random() < 0.6 else source[:at] + source[at + 1:])
+        start, old_end, new_end = changed_span(source, edited)
+        assert source[:start] + edited[start:new_end] + source[old_end:] == edited
+        quick = update_blocks(source, edited, blocks)
+        if quick is not None:
+            answered += 1
+            assert quick == find_task_blocks(edited), repr(edited)
+    assert answered > 50
