@@ -26,7 +26,8 @@ from synthesis.search_space import SearchSpaceError
 def _options(args: argparse.Namespace) -> OptimizeOptions:
     return OptimizeOptions(trials=args.trials, timeout=args.timeout, jobs=args.jobs,
                            storage=args.storage, seed=args.seed,
-                           trial_timeout=args.trial_timeout, memory_mb=args.memory_mb)
+                           trial_timeout=args.trial_timeout, memory_mb=args.memory_mb,
+                           proxies=not args.no_proxies)
 
 
 def _cancel_on_ctrl_c() -> threading.Event:
@@ -96,6 +97,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--trial-timeout", type=float, default=300.0,
                         help="seconds before a trial is killed and marked failed")
     parser.add_argument("--memory-mb", type=int, default=4096, help="memory limit per worker")
+    parser.add_argument("--no-proxies", action="store_true",
+                        help="train every torch network, even those the zero-cost proxy ranks low")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON line")
 
 

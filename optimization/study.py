@@ -41,6 +41,7 @@ class OptimizeOptions:
     seed: int = 0
     trial_timeout: float = 300.0
     memory_mb: int = 4096
+    proxies: bool = True  # skip torch networks the zero-cost proxy ranks in the lowest quarter
 
 
 @dataclass
@@ -175,7 +176,7 @@ def _run_one(trial: optuna.Trial, info: ProgramInfo, worker: WorkerProcess, fold
         budget.tell(trial, state=TrialState.FAIL)
         return f"trial {trial.number} ({label}) FAIL: {skip}"
     request = {"op": "trial", "choice": choice, "params": params, "folds": folds,
-               "proxy_floor": skip_floor(budget.proxies)}
+               "proxy_floor": skip_floor(budget.proxies) if budget.options.proxies else None}
     remaining = budget.remaining()
     limit = budget.options.trial_timeout if remaining is None \
         else min(budget.options.trial_timeout, remaining + 1.0)
