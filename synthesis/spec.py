@@ -33,6 +33,16 @@ METRIC_WORDS = {  # how people write metrics → the name the program computes
     "matthews": "mcc", "mcc": "mcc", "precision": "precision", "recall": "recall",
 }
 DEFAULT_METRIC = {"classification": "accuracy", "regression": "rmse", "forecasting": "mae"}
+CLASSIFICATION_METRICS = {"accuracy", "balanced_accuracy", "f1", "f1_macro", "f1_weighted",
+                          "precision", "recall", "mcc"}
+
+
+def metric_family(name: str) -> str:
+    return "classification" if name in CLASSIFICATION_METRICS else "regression"
+
+
+def problem_family(problem_type: str) -> str:
+    return "classification" if problem_type == "classification" else "regression"
 
 SPEC_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -152,6 +162,24 @@ def settle_problem_type(text: str, guess: str | None, source: DataSource, target
     return "classification" if column is not None else (guess or "classification")
 
 
+def settle_metric(task: str, problem_type: str, guessed: str) -> tuple[str, str]:
+    """A metric the task names wins over a guessed problem type; a guessed metric that does
+    not fit the problem is replaced by the problem's default; a task that names both and
+    they clash is an error."""
+    named = metric_from_text(task)
+    if named and metric_family(named) != problem_family(problem_type):
+        if problem_type_from_text(task) is not None:
+            raise TaskError(f"The task asks for {problem_type} but measures {named}, a "
+                            f"{metric_family(named)} metric.",
+                            hint="Name a metric that fits the problem, e.g. accuracy or f1 "
+                            "for classification, rmse or mae for regression.")
+        problem_type = metric_family(named)
+    metric = named or guessed.lower()
+    if metric not in METRIC_DIRECTIONS or metric_family(metric) != problem_family(problem_type):
+        metric = DEFAULT_METRIC[problem_type]
+    return problem_type, metric
+
+
 def understand(task: str, llm: Any, task_dir: Path, work_dir: Path) -> TaskSpec:
     """Turn the task text into a checked TaskSpec; TaskError names whatever is missing."""
     if len(task.split()) < 3:
@@ -163,9 +191,7 @@ def understand(task: str, llm: Any, task_dir: Path, work_dir: Path) -> TaskSpec:
     source = probe(DataSource(kind, reference, f"`{reference}`"), task_dir, work_dir)
     target = settle_target(task, guess.get("target"), source)
     problem_type = settle_problem_type(task, guess.get("problem_type"), source, target)
-    metric = metric_from_text(task) or guess.get("metric", "").lower()
-    if metric not in METRIC_DIRECTIONS:
-        metric = DEFAULT_METRIC[problem_type]
+    problem_type, metric = settle_metric(task, problem_type, guess.get("metric", ""))
     modality = guess.get("modality") if guess.get("modality") in MODALITIES else "tabular"
     if problem_type == "forecasting":
         modality = "time_series"

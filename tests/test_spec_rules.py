@@ -82,3 +82,18 @@ def test_problem_type_from_target_column() -> None:
     data = source({"y": ("float64", 300), "label": ("object", 3)})
     assert settle_problem_type("use the data", None, data, "y") == "regression"
     assert settle_problem_type("use the data", None, data, "label") == "classification"
+
+
+def test_metric_and_problem_type_agree() -> None:
+    from synthesis.records import TaskError
+    from synthesis.spec import settle_metric
+
+    assert settle_metric("predict rings of abalone, report RMSE", "classification", "") == (
+        "regression", "rmse")
+    assert settle_metric("wine cultivar from load_wine", "classification", "rmse") == (
+        "classification", "accuracy")
+    assert settle_metric("house prices", "regression", "r2") == ("regression", "r2")
+    assert settle_metric("next month's sales", "forecasting", "accuracy") == (
+        "forecasting", "mae")
+    with pytest.raises(TaskError, match="asks for classification but measures rmse"):
+        settle_metric("classify the species, measured by RMSE", "classification", "")
