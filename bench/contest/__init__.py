@@ -1,0 +1,1 @@
+"""The benchmark suite's harness: tasks, contenders, scoring and the results table."""
