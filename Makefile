@@ -1,5 +1,5 @@
 # The two set-up commands of the README.
-.PHONY: setup demo test lint
+.PHONY: setup demo test lint bench
 
 setup:
 	bash scripts/setup.sh
@@ -17,3 +17,9 @@ test: setup
 	npm ci --no-audit --no-fund
 	npm test
 	npm run package
+
+# The benchmark suite (by hand, on an idle machine): its datasets and FLAML, then every task
+# and contender; resumable, results in bench/results/embedded-0.5b.md.
+bench: setup
+	.venv/bin/python -m pip install --quiet -e '.[bench]'
+	.venv/bin/python bench/run.py

@@ -5,6 +5,7 @@ modular method adds."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from synthesis.llm import LLMClient, LLMError
 from synthesis.replies import extract_code
 from synthesis.sandbox import Limits, run_python
 
+FIT_CALL = re.compile(r"\.fit\(|\.backward\(")  # a script that trains nothing has no score
 RUN_LIMITS = Limits(wall_seconds=300, memory_mb=6144, threads=2)
 SYSTEM = "You are an expert machine-learning engineer. You write complete, working Python."
 SPLIT_RULE = {
@@ -36,7 +38,8 @@ def first_prompt(task: BenchTask, ref: Reference | None) -> str:
                   "package that holds the data); nothing can be downloaded.",
                   f"Hold out the test split exactly like this: {SPLIT_RULE[task.problem_type]}."]
     else:
-        lines += ["The file data.py next to the script loads the data; use it:",
+        lines += ["data.py, a local module in the script's folder (not part of any package), "
+                  "loads the data and splits it; use it:",
                   "```python\nfrom data import load_data, split\nX, y = load_data()\n"
                   "parts = split(X, y)  # {'train': (X, y), 'valid': (X, y), 'test': (X, y)}\n"
                   "```",
@@ -54,6 +57,8 @@ def attempt(code: str, folder: Path, ref: Reference, grounded: bool) -> tuple[An
     if grounded:
         shutil.copy(ref.folder / "data.py", folder / "data.py")
     (folder / "solution.py").write_text(code)
+    if not FIT_CALL.search(code):
+        return None, "The script trains no model: call fit on the training split."
     result = run_python(["solution.py"], cwd=folder, limits=RUN_LIMITS)
     if not result.ok:
         return None, f"The script {result.reason}.\n{result.stderr[-1500:]}"
