@@ -121,9 +121,9 @@ def main(argv: list[str] | None = None) -> int:
             bar.update(job, description=f"{task.name} · {TITLES[contender]}")
             done = results.setdefault(task.name, {})
             done[contender] = run_one(task, contender, done, args, Path(args.work) / task.name)
-            save(path, results, suite, meta)
+            save(path, results, [t for t in suite if t.name in results], meta)
             bar.advance(job)
-    save(path, results, suite, meta)
+    save(path, results, [t for t in suite if t.name in results], meta)
     print(f"results: {path.with_suffix('.md')}")
     return 0
 

@@ -1,7 +1,8 @@
 """Lenient reading: repair the slips a small model makes when its intent is plain.
 
 Measured with the embedded 0.5B model, most failing modules were right but for a missing
-import (`MinMaxScaler`), a dropped parameter of the contract's signature (`report=None`),
+import (`MinMaxScaler`) or one from the wrong module (`OneHotEncoder` from sklearn.pipeline),
+a dropped parameter of the contract's signature (`report=None`),
 a keyword the estimator does not take, or a tuned keyword whose key SEARCH_SPACE never
 declares. Each is fixed here without an LLM call; what was fixed is recorded. Anything less
 plain is left to the tests and a repair prompt.
@@ -48,7 +49,8 @@ def autofix(code: str, contract: Contract) -> tuple[str, list[str]]:
     except SyntaxError:
         return code, []
     edits: list[Edit] = []
-    notes = _fix_signature(code, tree, contract, edits) + _drop_bad_keywords(code, tree, edits)
+    notes = (_fix_signature(code, tree, contract, edits) + _drop_bad_keywords(code, tree, edits)
+             + _fix_import_sources(code, tree, edits))
     code = _apply(code, edits)
     code, added = _add_imports(code)
     return code, notes + added
@@ -162,3 +164,39 @@ def _add_imports(code: str) -> tuple[str, list[str]]:
     source = code.splitlines(keepends=True)
     fixed = "".join(source[:after] + [line + "\n" for line in lines] + source[after:])
     return fixed, [f"added the missing import: {line}" for line in lines]
+
+
+def _fix_import_sources(code: str, tree: ast.Module, edits: list[Edit]) -> list[str]:
+    """`from sklearn.pipeline import OneHotEncoder` → import it from where it lives."""
+    notes: list[str] = []
+    for node in tree.body:
+        if not (isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sklearn")
+                and node.level == 0):
+            continue
+        wrong = [a for a in node.names if not _exports(node.module or "", a.name)
+                 and a.name in known_imports()]
+        if not wrong:
+            continue
+        kept = [a for a in node.names if a not in wrong]
+        lines = [f"from {node.module} import {', '.join(_alias(a) for a in kept)}"] if kept \
+            else []
+        for alias in wrong:
+            right = known_imports()[alias.name].split(" import ")[0]
+            lines.append(f"{right} import {_alias(alias)}")
+            notes.append(f"imported {alias.name} {right} instead of "
+                         f"from {node.module}")
+        start = _offset(code, node.lineno, node.col_offset)
+        end = _offset(code, node.end_lineno or node.lineno, node.end_col_offset or 0)
+        edits.append((start, end, ("\n" + " " * node.col_offset).join(lines)))
+    return notes
+
+
+def _alias(alias: ast.alias) -> str:
+    return f"{alias.name} as {alias.asname}" if alias.asname else alias.name
+
+
+def _exports(module: str, name: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return True  # not ours to judge: the test run will say what is wrong

@@ -69,7 +69,9 @@ def build_features(params: dict):
     numeric = make_pipeline(SimpleImputer(strategy=params["impute_strategy"]), StandardScaler())
     other = make_pipeline(
         SimpleImputer(strategy="most_frequent"),
-        OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+        # at most 20 columns per text column: free text one-hot encoded would not fit in memory
+        OneHotEncoder(handle_unknown="infrequent_if_exist", max_categories=20,
+                      sparse_output=False),
     )
     return ColumnTransformer([
         ("numeric", numeric, make_column_selector(dtype_include="number")),

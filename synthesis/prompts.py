@@ -52,11 +52,24 @@ def slot_block(contract: Contract, problem_type: str) -> str:
             f"```python\n{contract.example(problem_type).strip()}\n```")
 
 
+# Metrics that count every class alike: an unweighted model neglects a rare class for them.
+CLASS_WEIGHTED_METRICS = {"balanced_accuracy", "f1", "f1_macro", "recall", "mcc"}
+
+
+def metric_advice(spec: TaskSpec, contract: Contract) -> str:
+    if (contract.slot != "model" or spec.problem_type != "classification"
+            or spec.metric not in CLASS_WEIGHTED_METRICS):
+        return ""
+    return (f" The metric, {spec.metric}, counts every class alike: if the estimator accepts "
+            'class_weight, declare "class_weight": {"type": "categorical", "choices": '
+            '["balanced", None]} in SEARCH_SPACE and pass it.')
+
+
 def generation_messages(spec: TaskSpec, contract: Contract, upstream: dict[str, str],
                         upstream_profile: str, hint: str) -> list[dict[str, str]]:
     user = (context_block(spec, upstream, upstream_profile) + slot_block(contract,
             spec.problem_type) + f"\n\nNow write a different {contract.slot} module for this "
-            f"task. {hint}")
+            f"task. {hint}" + metric_advice(spec, contract))
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 

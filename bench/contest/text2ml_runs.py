@@ -62,7 +62,9 @@ def run_generate(task: BenchTask, ref: Reference, work: Path, llm_flags: list[st
         "completion_tokens": stats.get("completion_tokens"), "program": str(program)}
     if not summary or not summary.get("ok"):
         failures = (summary or {}).get("failures") or []
-        row["note"] = (failures[0].get("message", "") if failures else stderr.strip()[-300:])
+        ran = (summary or {}).get("score") or {}
+        row["note"] = ran.get("error") or (failures[0].get("message", "") if failures
+                                           else stderr.strip()[-300:])
         return row
     row["note"] = misread(program, task)
     if row["note"]:
