@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from synthesis.replies import last_json_line
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "tasks"
 RESULTS = ROOT / "bench" / "results"
@@ -28,8 +30,7 @@ def run_task(task: Path, work: Path) -> dict:
     proc = subprocess.run([sys.executable, "-m", "server.cli", "generate", str(task), "--out",
                            str(out), "--json"], capture_output=True, text=True, cwd=ROOT)
     seconds = time.monotonic() - started
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
-    summary = json.loads(lines[-1]) if lines else {"ok": False, "error": proc.stderr[-500:]}
+    summary = last_json_line(proc.stdout) or {"ok": False, "error": proc.stderr[-500:]}
     tests_ok = False
     if summary.get("ok"):
         tested = subprocess.run([sys.executable, "-m", "server.cli", "test", str(out)],

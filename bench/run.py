@@ -27,11 +27,12 @@ sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 from contest.single_shot import run_single_shot
 from contest.suite import BenchTask, Reference, load_suite
 from contest.tables import CONTENDERS, TITLES, markdown, usage_table
-from contest.text2ml_runs import ROOT, last_json, run_generate, run_optimize
+from contest.text2ml_runs import ROOT, run_generate, run_optimize
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from synthesis.backend import open_llm
 from synthesis.files import write_atomic
+from synthesis.replies import last_json_line
 from synthesis.sandbox import Limits, run_python
 from synthesis.settings import resolve_llm_settings
 
@@ -45,7 +46,7 @@ def run_flaml(ref: Reference, budget: float) -> dict[str, Any]:
     result = run_python([str(child), str(ref.folder), str(budget)], cwd=ref.folder,
                         limits=Limits(wall_seconds=budget * 2 + 300, memory_mb=8192,
                                       threads=2))
-    reply = last_json(result.stdout)
+    reply = last_json_line(result.stdout)
     row = {"runnable": bool(result.ok and reply), "score": (reply or {}).get("score"),
            "seconds": round(time.monotonic() - started, 1), "llm_calls": 0,
            "note": (reply or {}).get("best_model") or f"FLAML {result.reason}"}
@@ -54,13 +55,13 @@ def run_flaml(ref: Reference, budget: float) -> dict[str, Any]:
 
 def run_one(task: BenchTask, contender: str, done: dict[str, Any], args: argparse.Namespace,
             work: Path) -> dict[str, Any]:
-    ref = Reference(task, work / "reference")
     if contender == "text2ml":
-        return run_generate(task, ref, work, args.llm_flags, args.budget)
+        return run_generate(task, work, args.llm_flags, args.budget)
     if contender == "text2ml_opt":
-        generated = done.get("text2ml") or run_generate(task, ref, work, args.llm_flags,
+        generated = done.get("text2ml") or run_generate(task, work, args.llm_flags,
                                                         args.budget)
         return run_optimize(task, generated, args.budget)
+    ref = Reference(task, work / "reference")
     if contender == "flaml":
         return run_flaml(ref, args.budget)
     llm, _ = open_llm(args.llm_settings, None)

@@ -17,6 +17,7 @@ from synthesis.generate import DEFAULT_CANDIDATES, CandidateRecord, Events, Gene
 from synthesis.grounding import render_data_module
 from synthesis.program import program_dir_for, read_manifest, write_manifest
 from synthesis.records import GENERATED_SLOTS, Failure, ProgressEvent, TaskError
+from synthesis.replies import last_json_line
 from synthesis.sandbox import Limits, run_python
 from synthesis.settings import LLMSettings
 from synthesis.spec import TaskSpec, understand
@@ -104,10 +105,10 @@ def run_pipeline(program_dir: Path, cancel: threading.Event | None = None) -> di
     """Run the finished program as a user would; its JSON line, or a failure record."""
     result = run_python(["pipeline.py"], cwd=program_dir, limits=Limits(wall_seconds=600,
                         memory_mb=4096), cancel=cancel)
-    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
-    if result.returncode != 0 or not lines:
+    reply = last_json_line(result.stdout)
+    if result.returncode != 0 or reply is None:
         return {"error": f"pipeline.py {result.reason}", "stderr": result.stderr[-2000:]}
-    return json.loads(lines[-1])
+    return reply
 
 
 def generate_program(task_file: Path, line: int | None, options: GenerateOptions, *,

@@ -7,7 +7,6 @@ loading call is settled here, deterministically, and handed to the program as wo
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -119,6 +118,7 @@ def render_data_module(source: DataSource, program_dir: Path, task_dir: Path, *,
 
 def probe(source: DataSource, task_dir: Path, work_dir: Path) -> DataSource:
     """Load the data in a sandboxed child and fill in its profile; TaskError if it fails."""
+    from synthesis.replies import last_json_line
     from synthesis.sandbox import Limits
     from synthesis.warm import run_module
 
@@ -127,11 +127,10 @@ def probe(source: DataSource, task_dir: Path, work_dir: Path) -> DataSource:
         render_data_module(source, work_dir, task_dir, target=None, problem_type="probe"))
     result = run_module("synthesis.probe", [str(work_dir)], cwd=work_dir,
                         limits=Limits(wall_seconds=180, memory_mb=4096))
-    lines = [ln for ln in result.stdout.splitlines() if ln.startswith("{")]
-    if result.returncode != 0 or not lines:
+    reply = last_json_line(result.stdout)
+    if result.returncode != 0 or reply is None:
         raise TaskError(f"Loading `{source.reference}` {result.reason}.",
                         hint=result.stderr.strip()[-500:])
-    reply = json.loads(lines[-1])
     if not reply["ok"]:
         raise TaskError(f"Loading `{source.reference}` failed: {reply['error']}",
                         hint="Check the data source named in the task.")

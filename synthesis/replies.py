@@ -39,6 +39,12 @@ def syntax_error(code: str) -> str | None:
     return None
 
 
+def last_json_line(output: str) -> Any:
+    """The last line of a child's output that is a JSON object (its result), or None."""
+    lines = [ln for ln in output.splitlines() if ln.startswith("{")]
+    return json.loads(lines[-1]) if lines else None
+
+
 def extract_json(reply: str) -> Any:
     """The first JSON object in a reply, fenced or not; ValueError if there is none."""
     text = reply.strip()

@@ -8,7 +8,6 @@ scored on the same locked test rows with the same metric code.
 from __future__ import annotations
 
 import importlib.util
-import sys
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
@@ -77,19 +76,20 @@ class Reference:
     def profile(self) -> str:
         return (self.folder / "profile.txt").read_text()
 
-    def module(self, name: str) -> ModuleType:
-        spec = importlib.util.spec_from_file_location(f"ref_{self.task.name}_{name}",
-                                                      self.folder / f"{name}.py")
+    @cached_property
+    def pipeline(self) -> ModuleType:
+        """The reference pipeline.py; its load_data_module() gives data.py."""
+        spec = importlib.util.spec_from_file_location(f"ref_{self.task.name}_pipeline",
+                                                      self.folder / "pipeline.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
         spec.loader.exec_module(module)
         return module
 
     @cached_property
     def test_rows(self) -> int:
-        data = self.module("data")
+        data = self.pipeline.load_data_module()
         return len(data.split(*data.load_data())["test"][1])
 
     def score(self, y_true: Any, y_pred: Any) -> float:
-        return self.module("pipeline").score(y_true, y_pred, self.task.metric)
+        return self.pipeline.score(y_true, y_pred, self.task.metric)

@@ -10,16 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from contest.suite import BenchTask, Reference
+from contest.suite import BenchTask
+from synthesis.replies import last_json_line
 from synthesis.sandbox import Limits, run_python
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FINAL_LIMITS = Limits(wall_seconds=900, memory_mb=6144, threads=2)
-
-
-def last_json(text: str) -> dict[str, Any] | None:
-    lines = [ln for ln in text.splitlines() if ln.startswith("{")]
-    return json.loads(lines[-1]) if lines else None
 
 
 def cli(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str, float]:
@@ -29,13 +25,13 @@ def cli(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str, fl
                               capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, f"stopped after {timeout:.0f} s", time.monotonic() - started
-    return last_json(proc.stdout), proc.stderr[-800:], time.monotonic() - started
+    return last_json_line(proc.stdout), proc.stderr[-800:], time.monotonic() - started
 
 
-def final_score(program: Path, task: BenchTask) -> tuple[float | None, str]:
+def final_score(program: Path) -> tuple[float | None, str]:
     """`python pipeline.py --final`, as a user would run it; None with the reason if it fails."""
     result = run_python(["pipeline.py", "--final"], cwd=program, limits=FINAL_LIMITS)
-    reply = last_json(result.stdout)
+    reply = last_json_line(result.stdout)
     if not result.ok or reply is None:
         return None, f"pipeline.py --final {result.reason}"
     return reply["score"], ""
@@ -50,7 +46,7 @@ def misread(program: Path, task: BenchTask) -> str:
     return "; ".join(wrong)
 
 
-def run_generate(task: BenchTask, ref: Reference, work: Path, llm_flags: list[str],
+def run_generate(task: BenchTask, work: Path, llm_flags: list[str],
                  budget: float) -> dict[str, Any]:
     program = work / "text2ml"
     summary, stderr, seconds = cli(["generate", str(task.file), "--out", str(program),
@@ -69,7 +65,7 @@ def run_generate(task: BenchTask, ref: Reference, work: Path, llm_flags: list[st
     row["note"] = misread(program, task)
     if row["note"]:
         return row
-    row["score"], note = final_score(program, task)
+    row["score"], note = final_score(program)
     row["runnable"], row["note"] = row["score"] is not None, note
     return row
 
