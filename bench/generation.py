@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from synthesis.replies import last_json_line
+from text2ml.synthesis.llm.replies import last_json_line
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "tasks"
@@ -27,13 +27,13 @@ def run_task(task: Path, work: Path) -> dict:
     out = work / task.stem
     shutil.rmtree(out, ignore_errors=True)
     started = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "server.cli", "generate", str(task), "--out",
-                           str(out), "--json"], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-m", "text2ml.server.cli", "generate", str(task),
+                           "--out", str(out), "--json"], capture_output=True, text=True, cwd=ROOT)
     seconds = time.monotonic() - started
     summary = last_json_line(proc.stdout) or {"ok": False, "error": proc.stderr[-500:]}
     tests_ok = False
     if summary.get("ok"):
-        tested = subprocess.run([sys.executable, "-m", "server.cli", "test", str(out)],
+        tested = subprocess.run([sys.executable, "-m", "text2ml.server.cli", "test", str(out)],
                                 capture_output=True, text=True, cwd=ROOT)
         tests_ok = tested.returncode == 0
     return {"task": task.name, "seconds": round(seconds, 1), "ok": bool(summary.get("ok")),

@@ -54,8 +54,8 @@ def task_file(folder: Path) -> Path:
 
 def fake_program(task: Path) -> None:
     """A program folder for the first block, so lenses show tests and the best score."""
-    from synthesis.program import program_dir_for
-    from synthesis.task import find_task_blocks
+    from text2ml.synthesis.program_state import program_dir_for
+    from text2ml.synthesis.task import find_task_blocks
 
     block = find_task_blocks(task.read_text())[0]
     folder = program_dir_for(task, block)
@@ -135,7 +135,7 @@ class Session:
 async def start(root: Path) -> tuple[LanguageClient, int]:
     client = make_test_lsp_client()  # answers configuration and progress requests like VS Code
     env = {**os.environ, "OMP_NUM_THREADS": "1", "TEXT2ML_TEST_COMMANDS": "1"}
-    await client.start_io(sys.executable, "-m", "server", env=env)
+    await client.start_io(sys.executable, "-m", "text2ml.server", env=env)
     options = {"text2ml": {"optimize": {"jobs": OPTIMIZE_JOBS, "trials": 100_000}}}
     await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"), root_uri=from_fs_path(str(root)),

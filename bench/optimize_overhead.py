@@ -29,9 +29,8 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import optuna  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
-from optimization.study import OptimizeOptions, optimize_program  # noqa: E402
+from text2ml.optimization.study import OptimizeOptions, optimize_program  # noqa: E402
 
 TEMPLATE = ROOT / "synthesis" / "templates" / "pipeline.py.tmpl"
 

@@ -27,8 +27,13 @@ from typing import Any
 
 import openai
 
-from synthesis.embedded import PROMPT_CACHE_BYTES, EmbeddedServer, ensure_server, stop_server
-from synthesis.model_files import DEFAULT_MODEL, ensure_model_file
+from text2ml.synthesis.llm.embedded import (
+    PROMPT_CACHE_BYTES,
+    EmbeddedServer,
+    ensure_server,
+    stop_server,
+)
+from text2ml.synthesis.llm.model_files import DEFAULT_MODEL, ensure_model_file
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"

@@ -14,7 +14,6 @@ import argparse
 import os
 import shutil
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,11 +22,10 @@ for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 import optuna  # noqa: E402
 
-from optimization.study import OptimizeOptions, optimize_program  # noqa: E402
+from text2ml.optimization.study import OptimizeOptions, optimize_program  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "programs" / "torchnet"
 TEMPLATE = ROOT / "synthesis" / "templates" / "pipeline.py.tmpl"

@@ -21,20 +21,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.llm.backend import open_llm
+from text2ml.synthesis.llm.replies import last_json_line
+from text2ml.synthesis.llm.settings import resolve_llm_settings
+from text2ml.synthesis.sandbox.limits import Limits, run_python
 
 from contest.single_shot import run_single_shot
 from contest.suite import BenchTask, Reference, load_suite
 from contest.tables import CONTENDERS, TITLES, markdown, usage_table
 from contest.text2ml_runs import ROOT, run_generate, run_optimize
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-from synthesis.backend import open_llm
-from synthesis.files import write_atomic
-from synthesis.replies import last_json_line
-from synthesis.sandbox import Limits, run_python
-from synthesis.settings import resolve_llm_settings
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_ATTEMPTS = 8  # single shot, when text2ml's own call count is not known

@@ -16,9 +16,8 @@ import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from synthesis.task import find_task_blocks  # noqa: E402
+from text2ml.synthesis.task import find_task_blocks  # noqa: E402
 
 LINES = 5000
 REPEATS = 50

@@ -12,15 +12,15 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from optimization.program import ProgramError
-from optimization.study import (
+from text2ml.optimization.program_info import ProgramError
+from text2ml.optimization.study import (
     OptimizeError,
     OptimizeOptions,
     TrialProgress,
     optimize_program,
     run_worker,
 )
-from synthesis.search_space import SearchSpaceError
+from text2ml.synthesis.search_space import SearchSpaceError
 
 
 def _options(args: argparse.Namespace) -> OptimizeOptions:
@@ -116,7 +116,7 @@ def add_optimize_commands(subparsers: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m optimization.cli")
+    parser = argparse.ArgumentParser(prog="python -m text2ml.optimization.cli")
     add_optimize_commands(parser.add_subparsers(required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 import optuna
 from optuna.trial import TrialState
 
-from optimization.pool import WorkerLost, WorkerProcess
-from optimization.program import ProgramInfo
-from optimization.report import write_report
-from optimization.space import config_from_params
-from optimization.storage import default_storage_url
-from synthesis.files import write_atomic
+from text2ml.optimization.program_info import ProgramInfo
+from text2ml.optimization.report import write_report
+from text2ml.optimization.space import config_from_params
+from text2ml.optimization.storage import default_storage_url
+from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
+from text2ml.synthesis.files import write_atomic
 
 if TYPE_CHECKING:
-    from optimization.study import OptimizeOptions, OptimizeResult
+    from text2ml.optimization.study import OptimizeOptions, OptimizeResult
 
 
 def score_test(info: ProgramInfo, choice: dict, params: dict,
@@ -37,7 +37,7 @@ def score_test(info: ProgramInfo, choice: dict, params: dict,
 
 def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
                  cancelled: bool) -> OptimizeResult:
-    from optimization.study import (
+    from text2ml.optimization.study import (
         OptimizeError,
         OptimizeResult,
         describe_evaluation,

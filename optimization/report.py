@@ -11,7 +11,7 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from synthesis.files import write_atomic
+from text2ml.synthesis.files import write_atomic
 
 HISTORY_PNG = "optimization_history.png"
 IMPORTANCE_PNG = "param_importances.png"

@@ -6,8 +6,8 @@ from typing import Any
 
 import optuna
 
-from optimization.program import ProgramInfo
-from synthesis.search_space import Param, default_value
+from text2ml.optimization.program_info import ProgramInfo
+from text2ml.synthesis.search_space import Param, default_value
 
 Config = tuple[dict[str, str], dict[str, dict[str, Any]]]  # (choice per slot, params per slot)
 

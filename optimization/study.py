@@ -16,11 +16,11 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from optimization.pool import WorkerLost, WorkerProcess
-from optimization.program import ProgramInfo, load_program
-from optimization.proxies import skip_floor
-from optimization.space import default_trial_params, suggest_config
-from optimization.storage import default_storage_url, open_storage
+from text2ml.optimization.program_info import ProgramInfo, load_program
+from text2ml.optimization.proxies import skip_floor
+from text2ml.optimization.space import default_trial_params, suggest_config
+from text2ml.optimization.storage import default_storage_url, open_storage
+from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
 
 GIVE_UP_AFTER = 2  # failures of a candidate that never completed before its trials are skipped
 SMALL_DATA_ROWS = 1000  # train+valid at or below this: k-fold CV instead of one holdout
@@ -292,7 +292,7 @@ def optimize_program(program_dir: Path, options: OptimizeOptions, *,
                      on_progress: Callable[[TrialProgress], None] | None = None,
                      cancel: threading.Event | None = None) -> OptimizeResult:
     """Search, then refit the best on train+valid, score test once, write best_params + report."""
-    from optimization.finish import finish_study
+    from text2ml.optimization.finish import finish_study
 
     info = load_program(Path(program_dir))
     study = open_study(info, options)

@@ -1,6 +1,6 @@
 """A warm worker process: loads the program's data once, imports candidates once, runs trials.
 
-    python -m optimization.worker <program_dir>
+    python -m text2ml.optimization.worker <program_dir>
 
 Speaks JSON lines: requests on stdin, replies on the original stdout (the candidates' own
 prints go to stderr so they cannot corrupt the protocol). A trial request may get
@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from optimization.proxies import find_network, naswot_score
+from text2ml.optimization.proxies import find_network, naswot_score
 
 FEATURE_CACHE = 16  # fitted feature matrices kept, keyed by (candidate, params, fold)
 

@@ -10,4 +10,6 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet 'torch==2.13.0'
 # llama-cpp-python compiles once (about 9 minutes on 2 cores); pip caches the wheel afterwards.
+# The distribution was once named text2ml (a name another PyPI project owns): drop it.
+.venv/bin/python -m pip uninstall --quiet --yes text2ml 2>/dev/null || true
 .venv/bin/python -m pip install --quiet -e '.[embedded,datasets,test]'

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from server.app import serve
+from text2ml.server.app import serve
 
 
 def main() -> None:

@@ -9,9 +9,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from server import blocks, code_actions, code_lens, commands, diagnostics
-from server.base import Text2MLServer
-from server.config import (
+from text2ml.server import blocks, code_actions, code_lens, commands, diagnostics
+from text2ml.server.base import Text2MLServer
+from text2ml.server.config import (
     SECTION,
     flatten,
     initial_trust,
@@ -19,7 +19,7 @@ from server.config import (
     parse_settings,
     without_trust,
 )
-from server.progress import on_progress_cancel
+from text2ml.server.progress import on_progress_cancel
 
 TEST_COMMANDS_ENV = "TEXT2ML_TEST_COMMANDS"
 THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -91,9 +91,9 @@ def build_server() -> Text2MLServer:
     diagnostics.register(server)
     server.jobs.on_finished(lambda job: blocks.forget_programs())
     if os.environ.get(TEST_COMMANDS_ENV) == "1":
-        from server import test_commands
+        from text2ml.server import hooks_for_tests
 
-        test_commands.register(server)
+        hooks_for_tests.register(server)
     return server
 
 

@@ -1,6 +1,6 @@
 """The text2ml language server object: shared state and thread-safe ways to talk to the client.
 
-Feature modules import the class from here (not from `server.app`, which imports them).
+Feature modules import the class from here (not from `text2ml.server.app`, which imports them).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
 
-from server.config import Settings
-from server.jobs import JobManager
+from text2ml.server.config import Settings
+from text2ml.server.jobs import JobManager
 
 VERSION = "0.1.0"
 CLIENT_REPLY_SECONDS = 15.0

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from pygls.uris import to_fs_path
 
-from server import engine
-from server.base import Text2MLServer
+from text2ml.server import engine
+from text2ml.server.base import Text2MLServer
 
 if TYPE_CHECKING:
-    from synthesis.task import TaskBlock
+    from text2ml.synthesis.task import TaskBlock
 
 _blocks: dict[str, tuple[object, list[TaskBlock], str]] = {}  # uri → (stamp, blocks, source)
 _programs: dict[tuple[Path, str, int], tuple[float, Path | None]] = {}

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from synthesis.records import Cancelled, ProgressEvent, TaskError
+from text2ml.synthesis.records import Cancelled, ProgressEvent, TaskError
 
 
 def parse_target(value: str) -> tuple[Path, int | None]:
@@ -21,7 +21,7 @@ def parse_target(value: str) -> tuple[Path, int | None]:
 
 
 def parse_candidates(value: str | None) -> dict[str, int]:
-    from synthesis.generate import DEFAULT_CANDIDATES
+    from text2ml.synthesis.slot_loop import DEFAULT_CANDIDATES
 
     counts = dict(DEFAULT_CANDIDATES)
     for item in filter(None, (value or "").split(",")):
@@ -34,8 +34,8 @@ def parse_candidates(value: str | None) -> dict[str, int]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from synthesis.build import GenerateOptions, generate_program
-    from synthesis.settings import resolve_llm_settings
+    from text2ml.synthesis.generate import GenerateOptions, generate_program
+    from text2ml.synthesis.llm.settings import resolve_llm_settings
 
     task_file, line = parse_target(args.target)
     if not task_file.exists():
@@ -52,7 +52,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except (TaskError, Cancelled) as exc:
         return fail(args, str(exc))
     except Exception as exc:  # LLM errors and the like: one plain sentence, not a traceback
-        from synthesis.llm import LLMError
+        from text2ml.synthesis.llm.client import LLMError
 
         if isinstance(exc, LLMError):
             return fail(args, str(exc))
@@ -87,7 +87,7 @@ def report_generation(args: argparse.Namespace, result: Any) -> None:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    from synthesis.build import test_program
+    from text2ml.synthesis.generate import test_program
 
     try:
         report = test_program(Path(args.program), slots=args.slot or None)
@@ -104,7 +104,7 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from server.app import serve
+    from text2ml.server.app import serve
 
     serve(args.tcp)
     return 0
@@ -151,8 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def add_optional_commands(sub: argparse._SubParsersAction) -> None:
-    from optimization.cli import add_optimize_commands
-    from server.cli_llm import add_llm_commands
+    from text2ml.optimization.cli import add_optimize_commands
+    from text2ml.server.cli_llm import add_llm_commands
 
     add_llm_commands(sub)
     add_optimize_commands(sub)

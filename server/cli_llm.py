@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any
 
-from synthesis.model_files import DEFAULT_MODEL, KNOWN_MODELS
+from text2ml.synthesis.llm.model_files import DEFAULT_MODEL, KNOWN_MODELS
 
 
 def add_llm_commands(subparsers: argparse._SubParsersAction) -> None:
@@ -31,7 +31,7 @@ def add_llm_commands(subparsers: argparse._SubParsersAction) -> None:
 def active_backend() -> dict[str, Any]:
     """The backend the settings select: an explicit endpoint, else the embedded model."""
     try:
-        from synthesis.settings import resolve_llm_settings
+        from text2ml.synthesis.llm.settings import resolve_llm_settings
     except ImportError:  # a build without the settings module: its documented variables
         return _backend_from_env()
     settings = resolve_llm_settings({})
@@ -51,7 +51,7 @@ def _backend_from_env() -> dict[str, Any]:
 
 
 def cmd_llm_status(args: argparse.Namespace) -> int:
-    from synthesis.embedded import server_status
+    from text2ml.synthesis.llm.embedded import server_status
 
     active = active_backend()
     embedded = server_status(active["model"] if active["backend"] == "embedded"
@@ -78,8 +78,8 @@ def cmd_llm_status(args: argparse.Namespace) -> int:
 
 
 def cmd_llm_serve(args: argparse.Namespace) -> int:
-    from synthesis.embedded import EmbeddedServer, EmbeddedServerError, serve_foreground
-    from synthesis.model_files import ModelFileError
+    from text2ml.synthesis.llm.embedded import EmbeddedServer, EmbeddedServerError, serve_foreground
+    from text2ml.synthesis.llm.model_files import ModelFileError
 
     active = active_backend()
     model = args.model or (active["model"] if active["backend"] == "embedded" else DEFAULT_MODEL)
@@ -99,7 +99,7 @@ def cmd_llm_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_llm_stop(args: argparse.Namespace) -> int:
-    from synthesis.embedded import stop_server
+    from text2ml.synthesis.llm.embedded import stop_server
 
     stopped = stop_server()
     print("text2ml: the embedded model server stopped." if stopped

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from server import blocks, commands, engine
-from server.base import Text2MLServer
-from server.diagnostics import SOURCE
+from text2ml.server import blocks, commands, engine
+from text2ml.server.base import Text2MLServer
+from text2ml.server.diagnostics import SOURCE
 
 if TYPE_CHECKING:
-    from synthesis.task import TaskBlock
+    from text2ml.synthesis.task import TaskBlock
 
 # VS Code's lightbulb lists quickfix and refactor actions; `source` ones only appear under
 # "Source Action...", so the task-block actions are refactorings.

@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from server import blocks, commands, engine
-from server.base import Text2MLServer
+from text2ml.server import blocks, commands, engine
+from text2ml.server.base import Text2MLServer
 
 if TYPE_CHECKING:
-    from synthesis.task import TaskBlock
+    from text2ml.synthesis.task import TaskBlock
 
 RUNNING = {"generate": "generating…", "optimize": "optimizing…", "test": "testing…",
            "regenerate": "regenerating…"}

@@ -9,12 +9,12 @@ from typing import Any
 
 from lsprotocol import types
 
-from server import engine, targets
-from server.base import Text2MLServer
-from server.diagnostics import test_job
-from server.jobs import JobBusy
-from server.messages import plain_words, report_failure
-from server.workflows import Work, generate_job, optimize_job, regenerate_job, show_file
+from text2ml.server import engine, targets
+from text2ml.server.base import Text2MLServer
+from text2ml.server.diagnostics import test_job
+from text2ml.server.jobs import JobBusy
+from text2ml.server.messages import plain_words, report_failure
+from text2ml.server.workflows import Work, generate_job, optimize_job, regenerate_job, show_file
 
 GENERATE = "text2ml.generate"
 TEST = "text2ml.test"

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from server import engine
-from server.base import Text2MLServer
-from server.jobs import Job, JobBusy
-from server.messages import report_failure
-from server.progress import report_progress
-from synthesis.records import Failure, TaskError
+from text2ml.server import engine
+from text2ml.server.base import Text2MLServer
+from text2ml.server.jobs import Job, JobBusy
+from text2ml.server.messages import report_failure
+from text2ml.server.progress import report_progress
+from text2ml.synthesis.records import Failure, TaskError
 
 if TYPE_CHECKING:
-    from synthesis.task import TaskBlock
+    from text2ml.synthesis.task import TaskBlock
 
 SOURCE = "text2ml"
 DEBOUNCE_SECONDS = 0.4

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from server.config import Settings
-from synthesis.records import GENERATED_SLOTS, Failure, ProgressEvent
+from text2ml.server.config import Settings
+from text2ml.synthesis.records import GENERATED_SLOTS, Failure, ProgressEvent
 
 if TYPE_CHECKING:
-    from optimization.study import OptimizeResult, TrialProgress
-    from synthesis.build import GenerateOptions, GenerateResult, TestReport
-    from synthesis.program import ProgramState
-    from synthesis.task import TaskBlock
+    from text2ml.optimization.study import OptimizeResult, TrialProgress
+    from text2ml.synthesis.generate import GenerateOptions, GenerateResult, TestReport
+    from text2ml.synthesis.program_state import ProgramState
+    from text2ml.synthesis.task import TaskBlock
 
 STATE_DIR = ".text2ml"
 MANIFEST = Path(STATE_DIR) / "manifest.json"
@@ -45,31 +45,31 @@ class ModuleRef:
 # Task blocks and programs: cheap, called on every code action and code lens request.
 
 def find_blocks(source: str) -> list[TaskBlock]:
-    from synthesis.task import find_task_blocks
+    from text2ml.synthesis.task import find_task_blocks
 
     return list(find_task_blocks(source))
 
 
 def update_blocks(old: str, new: str, blocks: list[TaskBlock]) -> list[TaskBlock] | None:
-    from synthesis.task import update_blocks as update
+    from text2ml.synthesis.task import update_blocks as update
 
     return update(old, new, blocks)
 
 
 def block_at(source: str, line: int) -> TaskBlock | None:
-    from synthesis.task import block_at as at
+    from text2ml.synthesis.task import block_at as at
 
     return at(source, line)
 
 
 def default_program_dir(task_file: Path, block: TaskBlock) -> Path:
-    from synthesis.program import program_dir_for
+    from text2ml.synthesis.program_state import program_dir_for
 
     return program_dir_for(task_file, block)
 
 
 def find_program(task_file: Path, block: TaskBlock) -> Path | None:
-    from synthesis.program import find_program as find
+    from text2ml.synthesis.program_state import find_program as find
 
     return find(task_file, block)
 
@@ -79,7 +79,7 @@ _state_cache: dict[Path, tuple[tuple[int, int], ProgramState | None]] = {}
 
 def program_state(program_dir: Path) -> ProgramState | None:
     """The program's state, re-read only when its manifest or best params changed."""
-    from synthesis.program import load_state
+    from text2ml.synthesis.program_state import load_state
 
     stamp = (_mtime(program_dir / MANIFEST), _mtime(program_dir / "best_params.json"))
     cached = _state_cache.get(program_dir)
@@ -134,7 +134,7 @@ def entry_file(program_dir: Path) -> Path:
 
 def static_check(module: ModuleRef, code: str) -> list[Failure]:
     """The contract's static checks (no code runs) of a module's text, e.g. an unsaved buffer."""
-    from synthesis.testing import static_failures
+    from text2ml.synthesis.testing import static_failures
 
     return static_failures(module.program_dir, module.slot, module.candidate, code)
 
@@ -142,8 +142,8 @@ def static_check(module: ModuleRef, code: str) -> list[Failure]:
 # Long work: called from job threads only.
 
 def _generate_options(settings: Settings) -> GenerateOptions:
-    from synthesis.build import GenerateOptions
-    from synthesis.settings import resolve_llm_settings
+    from text2ml.synthesis.generate import GenerateOptions
+    from text2ml.synthesis.llm.settings import resolve_llm_settings
 
     llm = resolve_llm_settings({"base_url": settings.llm_base_url, "model": settings.llm_model})
     options = GenerateOptions(repairs=settings.repairs, llm=llm)
@@ -153,7 +153,7 @@ def _generate_options(settings: Settings) -> GenerateOptions:
 
 def generate(task_file: Path, line: int, program_dir: Path, settings: Settings,
              events: Callable[[ProgressEvent], None], cancel: threading.Event) -> GenerateResult:
-    from synthesis.build import generate_program
+    from text2ml.synthesis.generate import generate_program
 
     options = _generate_options(settings)
     options.out = program_dir
@@ -162,14 +162,14 @@ def generate(task_file: Path, line: int, program_dir: Path, settings: Settings,
 
 def run_tests(program_dir: Path, slots: list[str] | None,
               cancel: threading.Event) -> TestReport:
-    from synthesis.build import test_program
+    from text2ml.synthesis.generate import test_program
 
     return test_program(program_dir, slots=slots, cancel=cancel)
 
 
 def regenerate(module: ModuleRef, settings: Settings, events: Callable[[ProgressEvent], None],
                cancel: threading.Event) -> GenerateResult:
-    from synthesis.build import regenerate_module
+    from text2ml.synthesis.generate import regenerate_module
 
     return regenerate_module(module.program_dir, module.slot, module.candidate,
                              _generate_options(settings), events=events, cancel=cancel)
@@ -178,7 +178,7 @@ def regenerate(module: ModuleRef, settings: Settings, events: Callable[[Progress
 def optimize(program_dir: Path, settings: Settings,
              on_progress: Callable[[TrialProgress], None],
              cancel: threading.Event) -> OptimizeResult:
-    from optimization.study import OptimizeOptions, optimize_program
+    from text2ml.optimization.study import OptimizeOptions, optimize_program
 
     options = OptimizeOptions(trials=settings.optimize_trials, timeout=settings.optimize_timeout,
                               jobs=settings.optimize_jobs, storage=settings.optimize_storage)
@@ -187,9 +187,9 @@ def optimize(program_dir: Path, settings: Settings,
 
 def llm_status(settings: Settings) -> dict[str, Any]:
     """Which LLM backend the server's settings select, and the embedded model's state."""
-    from synthesis.embedded import server_status
-    from synthesis.model_files import DEFAULT_MODEL
-    from synthesis.settings import resolve_llm_settings
+    from text2ml.synthesis.llm.embedded import server_status
+    from text2ml.synthesis.llm.model_files import DEFAULT_MODEL
+    from text2ml.synthesis.llm.settings import resolve_llm_settings
 
     llm = resolve_llm_settings({"base_url": settings.llm_base_url, "model": settings.llm_model})
     if getattr(llm, "uses_embedded", False):
@@ -203,11 +203,11 @@ def llm_status(settings: Settings) -> dict[str, Any]:
 
 def is_llm_error(exc: BaseException) -> bool:
     """True for the LLM client's errors; if its module was never imported, none was raised."""
-    llm = sys.modules.get("synthesis.llm")
+    llm = sys.modules.get("text2ml.synthesis.llm.client")
     return llm is not None and isinstance(exc, llm.LLMError)
 
 
 def is_optimize_error(exc: BaseException) -> bool:
     """True for the optimizer's own errors, whose messages already say what to do."""
-    study = sys.modules.get("optimization.study")
+    study = sys.modules.get("text2ml.optimization.study")
     return study is not None and isinstance(exc, study.OptimizeError)

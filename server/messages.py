@@ -6,10 +6,10 @@ import traceback
 
 from lsprotocol import types
 
-from server import engine
-from server.base import Text2MLServer
-from server.jobs import JobBusy
-from synthesis.records import Cancelled, TaskError
+from text2ml.server import engine
+from text2ml.server.base import Text2MLServer
+from text2ml.server.jobs import JobBusy
+from text2ml.synthesis.records import Cancelled, TaskError
 
 OUTPUT_HINT = "Details are in the text2ml output channel."
 

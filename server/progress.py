@@ -16,7 +16,7 @@ from contextlib import contextmanager
 
 from lsprotocol import types
 
-from server.base import Text2MLServer
+from text2ml.server.base import Text2MLServer
 
 MIN_REPORT_INTERVAL = 0.1  # seconds; a burst of events must not flood the client
 

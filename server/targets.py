@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.uris import from_fs_path, to_fs_path
 
-from server import engine
-from server.base import Text2MLServer
+from text2ml.server import engine
+from text2ml.server.base import Text2MLServer
 
 if TYPE_CHECKING:
-    from synthesis.task import TaskBlock
+    from text2ml.synthesis.task import TaskBlock
 
 URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]+:")  # two letters at least: not "C:\\"
 FROM_EDITOR = ("run it from the code lens or the lightbulb on a TASK: block, or pass "

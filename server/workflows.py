@@ -10,14 +10,14 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from server import engine
-from server.base import Text2MLServer
-from server.diagnostics import publish_failures, publish_task_error
-from server.jobs import Job
-from server.messages import report_failure
-from server.progress import ProgressHandle, report_progress
-from server.targets import BlockTarget
-from synthesis.records import ProgressEvent, TaskError
+from text2ml.server import engine
+from text2ml.server.base import Text2MLServer
+from text2ml.server.diagnostics import publish_failures, publish_task_error
+from text2ml.server.jobs import Job
+from text2ml.server.messages import report_failure
+from text2ml.server.progress import ProgressHandle, report_progress
+from text2ml.server.targets import BlockTarget
+from text2ml.synthesis.records import ProgressEvent, TaskError
 
 Work = Callable[[Job], None]
 

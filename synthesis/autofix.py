@@ -14,8 +14,8 @@ import ast
 import importlib
 from functools import cache
 
-from synthesis.contracts import Contract
-from synthesis.static_checks import read_space, rejected_keyword_nodes, undefined_names
+from text2ml.synthesis.contracts import Contract
+from text2ml.synthesis.static_checks import read_space, rejected_keyword_nodes, undefined_names
 
 # Where a name the model used but did not import most likely comes from.
 SKLEARN_MODULES = (

@@ -1,205 +1,342 @@
-"""Contextual generation: slot by slot, candidates written by the LLM, tested, repaired."""
+"""From a task block to a tested program on disk: the whole journey, and re-testing it."""
 
 from __future__ import annotations
 
-import hashlib
+import json
+import os
+import shutil
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthesis.autofix import autofix
-from synthesis.contracts import CONTRACTS
-from synthesis.files import write_atomic
-from synthesis.prompts import generation_messages, repair_messages
-from synthesis.records import GENERATED_SLOTS, Cancelled, Failure, ProgressEvent
-from synthesis.replies import extract_code, syntax_error
-from synthesis.sandbox import Limits
-from synthesis.spec import TaskSpec
-from synthesis.testing import DEFAULT_LIMITS, Verdict, candidate_path, test_candidate
+from text2ml.synthesis.files import back_up, edited_since, sha256_file, write_atomic
+from text2ml.synthesis.grounding import render_data_module
+from text2ml.synthesis.llm.backend import open_llm
+from text2ml.synthesis.llm.replies import last_json_line
+from text2ml.synthesis.llm.settings import LLMSettings
+from text2ml.synthesis.program_state import program_dir_for, read_manifest, write_manifest
+from text2ml.synthesis.records import GENERATED_SLOTS, Failure, ProgressEvent, TaskError
+from text2ml.synthesis.sandbox.limits import Limits, run_python
+from text2ml.synthesis.slot_loop import (
+    DEFAULT_CANDIDATES,
+    CandidateRecord,
+    Events,
+    Generator,
+    SlotOutcome,
+)
+from text2ml.synthesis.spec import TaskSpec, understand
+from text2ml.synthesis.task import TaskBlock, block_at, block_id, find_task_blocks
+from text2ml.synthesis.testing import DEFAULT_LIMITS, candidate_path, test_candidate
 
-DEFAULT_CANDIDATES = {"features": 2, "model": 3, "training": 1, "postprocess": 1}
-Events = Callable[[ProgressEvent], None]
-
-
-@dataclass
-class CandidateRecord:
-    name: str
-    status: str = "failed"  # "passed" or "failed"
-    origin: str = "llm"  # "llm", or "reference" when the contract's example stood in
-    attempts: int = 0
-    prompt_hash: str = ""
-    score: float | None = None
-    failures: list[Failure] = field(default_factory=list)
-    profile: dict[str, Any] = field(default_factory=dict)
-    fixes: list[str] = field(default_factory=list)  # slips repaired without the LLM
+TEMPLATES = Path(__file__).parent / "templates"
+REJECTED = Path(".text2ml") / "rejected"  # modules that never passed their tests
 
 
 @dataclass
-class SlotOutcome:
-    slot: str
-    candidates: dict[str, CandidateRecord] = field(default_factory=dict)
-    accepted: str | None = None
-
-
-@dataclass
-class Generator:
-    spec: TaskSpec
-    program_dir: Path
-    llm: Any
+class GenerateOptions:
     candidates: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CANDIDATES))
     repairs: int = 3
-    parallel: int = 1
-    events: Events | None = None
-    cancel: threading.Event | None = None
-    written: list[str] = field(default_factory=list)
-    limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
+    llm: LLMSettings = field(default_factory=LLMSettings)
+    out: Path | None = None
+    parallel: int | None = None  # None: 1 for the embedded model, 3 for a remote endpoint
+    test_limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
 
-    def emit(self, message: str, fraction: float, **details: Any) -> None:
-        if self.events:
-            self.events(ProgressEvent("generate", message, fraction, details))
 
-    def check_cancel(self) -> None:
-        if self.cancel is not None and self.cancel.is_set():
-            raise Cancelled("generation was cancelled")
+@dataclass
+class GenerateResult:
+    program_dir: Path
+    ok: bool
+    failures: list[Failure]
+    usage: str
+    seconds: float
+    score: dict[str, Any] | None = None
+    backups: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
 
-    def run(self, outcomes: dict[str, SlotOutcome]) -> dict[str, SlotOutcome]:
-        """Generate every slot not already in `outcomes`, in order, upstream first."""
-        for index, slot in enumerate(GENERATED_SLOTS):
-            if slot in outcomes and outcomes[slot].accepted:
+
+@dataclass
+class TestReport:
+    failures: list[Failure]
+    passed: int
+    total: int
+
+
+def pick_block(task_file: Path, line: int | None) -> TaskBlock:
+    source = task_file.read_text(encoding="utf-8")
+    block = block_at(source, line) if line is not None else next(
+        iter(find_task_blocks(source)), None)
+    if block is None:
+        where = f"{task_file}:{line + 1}" if line is not None else str(task_file)
+        raise TaskError(f"No task block found at {where}.",
+                        hint="Start a comment or docstring with 'TASK:' and describe the task.")
+    return block
+
+
+def protect_user_edits(program_dir: Path) -> list[str]:
+    """Back up every file the user changed since text2ml wrote it; return the backups."""
+    recorded: dict[str, str] = read_manifest(program_dir).get("files", {})
+    backups = []
+    for rel, digest in recorded.items():
+        path = program_dir / rel
+        if edited_since(path, digest):
+            backups.append(str(back_up(path, program_dir)))
+    for path in (program_dir / "candidates").glob("*/*.py"):
+        rel = path.relative_to(program_dir).as_posix()
+        if rel not in recorded:
+            backups.append(str(back_up(path, program_dir)))
+    return backups
+
+
+def write_static_files(program_dir: Path, spec: TaskSpec, task_file: Path,
+                       choice: dict[str, str]) -> None:
+    write_atomic(program_dir / "data.py", render_data_module(
+        spec.data, program_dir, task_file.parent, target=spec.target,
+        problem_type=spec.problem_type))
+    write_atomic(program_dir / "pipeline.py", (TEMPLATES / "pipeline.py.tmpl").read_text())
+    write_atomic(program_dir / "tests" / "test_pipeline.py",
+                 (TEMPLATES / "test_pipeline.py.tmpl").read_text())
+    write_program_json(program_dir, spec, choice)
+
+
+def write_program_json(program_dir: Path, spec: TaskSpec, choice: dict[str, str]) -> None:
+    write_atomic(program_dir / "program.json", json.dumps({
+        "task": spec.task, "problem_type": spec.problem_type, "modality": spec.modality,
+        "target": spec.target, "metric": spec.metric, "direction": spec.direction,
+        "task_hash": spec.task_hash, "choice": choice}, indent=2) + "\n")
+
+
+def run_pipeline(program_dir: Path, cancel: threading.Event | None = None) -> dict[str, Any]:
+    """Run the finished program as a user would; its JSON line, or a failure record."""
+    result = run_python(["pipeline.py"], cwd=program_dir, limits=Limits(wall_seconds=600,
+                        memory_mb=4096), cancel=cancel)
+    reply = last_json_line(result.stdout)
+    if result.returncode != 0 or reply is None:
+        return {"error": f"pipeline.py {result.reason}", "stderr": result.stderr[-2000:]}
+    return reply
+
+
+def generate_program(task_file: Path, line: int | None, options: GenerateOptions, *,
+                     events: Events | None = None,
+                     cancel: threading.Event | None = None) -> GenerateResult:
+    """Write the program in a staging folder and move it into place only once it is whole.
+
+    An LLM that fails, a spent budget or a cancel leaves the previous program as it was;
+    the LLM's replies stay cached in the program's .text2ml/cache for the next run.
+    """
+    started = time.monotonic()
+    task_file = task_file.resolve()
+    block = pick_block(task_file, line)
+    program_dir = (options.out or program_dir_for(task_file, block)).resolve()
+    staging = program_dir.parent / f".{program_dir.name}.staging"
+    emit = events or (lambda event: None)
+    emit(ProgressEvent("spec", "understanding the task", 0.02))
+    llm, endpoint = open_llm(options.llm, program_dir / ".text2ml" / "cache",
+                             lambda msg: emit(ProgressEvent("llm", msg, 0.02)))
+    shutil.rmtree(staging, ignore_errors=True)
+    try:
+        spec = understand(block.text, llm, task_file.parent, staging / ".text2ml" / "probe")
+        write_static_files(staging, spec, task_file, {})
+        generator = Generator(spec, staging, llm, options.candidates, options.repairs,
+                              options.parallel or endpoint.parallel, events, cancel,
+                              limits=options.test_limits)
+        outcomes = generator.run({})
+        set_aside_failed(staging, outcomes)
+        backups = protect_user_edits(program_dir) if program_dir.exists() else []
+        move_into_place(staging, program_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    relocate_failures(outcomes, staging, program_dir)
+    return finish(program_dir, spec, task_file, block, outcomes, llm, endpoint.model,
+                  started, backups, cancel)
+
+
+def set_aside_failed(program_dir: Path, outcomes: dict[str, SlotOutcome]) -> None:
+    """Only modules that pass their tests stay in candidates/; the rest go to .text2ml/rejected.
+
+    So `text2ml test` and the optimizer see working modules only, and the failed ones stay
+    at hand, with their failures in the manifest, for whoever wants to look.
+    """
+    for slot, outcome in outcomes.items():
+        for name, record in outcome.candidates.items():
+            source = candidate_path(program_dir, slot, name)
+            if record.status == "passed" or not source.exists():
                 continue
-            self.check_cancel()
-            outcomes[slot] = self.generate_slot(slot, outcomes, index)
-        return outcomes
-
-    def upstream(self, slot: str, outcomes: dict[str, SlotOutcome]) -> tuple[dict[str, str],
-                                                                               dict[str, str],
-                                                                               str]:
-        code: dict[str, str] = {}
-        choice: dict[str, str] = {}
-        profile = ""
-        for earlier in GENERATED_SLOTS[: GENERATED_SLOTS.index(slot)]:
-            accepted = outcomes[earlier].accepted
-            if accepted:
-                choice[earlier] = accepted
-                code[earlier] = candidate_path(self.program_dir, earlier, accepted).read_text()
-                record = outcomes[earlier].candidates[accepted]
-                if record.profile:
-                    profile = _profile_text(record.profile)
-        if slot in ("training", "postprocess"):
-            code.pop("features", None)  # keep prompts short: the model code is what matters
-        return code, choice, profile
-
-    def generate_slot(self, slot: str, outcomes: dict[str, SlotOutcome],
-                      index: int) -> SlotOutcome:
-        outcome = SlotOutcome(slot)
-        n = self.candidates.get(slot, 1)
-        names = [f"c{i + 1}" for i in range(n)]
-        work = [(slot, name, i, n, index, outcomes) for i, name in enumerate(names)]
-        if self.parallel > 1:
-            with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-                records = list(pool.map(lambda w: self.candidate(*w), work))
-        else:
-            records = [self.candidate(*w) for w in work]
-        outcome.candidates = {r.name: r for r in records}
-        passed = [r for r in records if r.status == "passed"]
-        if not passed:
-            record = self.reference_candidate(slot, outcomes, f"c{n + 1}")
-            outcome.candidates[record.name] = record
-            passed = [record] if record.status == "passed" else []
-        if passed:
-            outcome.accepted = self.best(passed).name
-        return outcome
-
-    def best(self, passed: list[CandidateRecord]) -> CandidateRecord:
-        scored = [r for r in passed if r.score is not None]
-        if not scored:
-            return passed[0]
-        sign = 1 if self.spec.direction == "maximize" else -1
-        return max(scored, key=lambda r: sign * r.score)  # type: ignore[operator]
-
-    def candidate(self, slot: str, name: str, i: int, n: int, index: int,
-                  outcomes: dict[str, SlotOutcome]) -> CandidateRecord:
-        contract = CONTRACTS[slot]
-        code_up, choice, profile = self.upstream(slot, outcomes)
-        hints = contract.hints(self.spec.problem_type)
-        messages = generation_messages(self.spec, contract, code_up, profile, hints[i % len(hints)])
-        record = CandidateRecord(name, prompt_hash=_hash(messages))
-        base = (index + i / n) / len(GENERATED_SLOTS)
-        for attempt in range(self.repairs + 1):
-            self.check_cancel()
-            step = "writing" if attempt == 0 else f"repairing ({attempt}/{self.repairs})"
-            self.emit(f"{slot}: candidate {i + 1}/{n}, {step}", base, slot=slot, candidate=name)
-            reply = self.llm.chat(messages, temperature=0.2 if attempt == 0 else 0.8,
-                                  seed=1000 * attempt + i, max_tokens=900,
-                                  purpose=f"{slot}/{name}/{attempt}")
-            code, fixes = autofix(extract_code(reply.text), contract)
-            record.fixes += fixes
-            record.attempts = attempt + 1
-            verdict = self.test(slot, name, code, choice)
-            record.failures, record.profile, record.score = (verdict.failures, verdict.profile,
-                                                             verdict.score)
-            if verdict.passed:
-                record.status = "passed"
-                return record
-            messages = repair_messages(self.spec, contract, code_up, profile, code,
-                                       verdict.failures)
-        return record
-
-    def repair_existing(self, slot: str, name: str, code: str,
-                        outcomes: dict[str, SlotOutcome]) -> CandidateRecord:
-        """Test the module as it is on disk; while it fails, ask for a fix with the failure."""
-        contract = CONTRACTS[slot]
-        code_up, choice, profile = self.upstream(slot, outcomes)
-        record = CandidateRecord(name)
-        for attempt in range(self.repairs + 1):
-            self.check_cancel()
-            verdict = self.test(slot, name, code, choice)
-            record.failures, record.profile, record.score = (verdict.failures, verdict.profile,
-                                                             verdict.score)
-            record.attempts = attempt
-            if verdict.passed:
-                record.status = "passed"
-                return record
-            if attempt == self.repairs:
-                break
-            self.emit(f"{slot}/{name}: repairing ({attempt + 1}/{self.repairs})",
-                      attempt / self.repairs, slot=slot, candidate=name)
-            messages = repair_messages(self.spec, contract, code_up, profile, code,
-                                       verdict.failures)
-            reply = self.llm.chat(messages, temperature=0.8, seed=7000 + attempt,
-                                  max_tokens=900, purpose=f"{slot}/{name}/repair{attempt}")
-            code, fixes = autofix(extract_code(reply.text), contract)
-            record.fixes += fixes
-        return record
-
-    def test(self, slot: str, name: str, code: str, choice: dict[str, str]) -> Verdict:
-        path = candidate_path(self.program_dir, slot, name)
-        problem = syntax_error(code) if code.strip() else "the reply held no Python code"
-        write_atomic(path, code if code.endswith("\n") else code + "\n")
-        self.written.append(str(path.relative_to(self.program_dir)))
-        if problem:
-            return Verdict(slot, name, [Failure(slot, name, "syntax", problem, str(path))])
-        return test_candidate(self.program_dir, slot, name, choice, limits=self.limits,
-                              cancel=self.cancel)
-
-    def reference_candidate(self, slot: str, outcomes: dict[str, SlotOutcome],
-                            name: str) -> CandidateRecord:
-        """No LLM candidate passed: the contract's own example stands in, tested like any."""
-        self.emit(f"{slot}: no candidate passed; testing the reference module", 0.0)
-        _, choice, _ = self.upstream(slot, outcomes)
-        verdict = self.test(slot, name, CONTRACTS[slot].example(self.spec.problem_type), choice)
-        return CandidateRecord(name, "passed" if verdict.passed else "failed", "reference", 1,
-                               "", verdict.score, verdict.failures, verdict.profile)
+            target = program_dir / REJECTED / slot / f"{name}.py"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            for failure in record.failures:
+                if failure.file == str(source):
+                    failure.file = str(target)
 
 
-def _hash(messages: list[dict[str, str]]) -> str:
-    return hashlib.sha256(repr(messages).encode()).hexdigest()[:16]
+def move_into_place(staging: Path, program_dir: Path) -> None:
+    """Replace the program's generated files with the staged ones (user edits backed up)."""
+    program_dir.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(program_dir / "candidates", ignore_errors=True)
+    shutil.rmtree(program_dir / REJECTED, ignore_errors=True)
+    probe = staging / ".text2ml" / "probe"
+    for source in sorted(staging.rglob("*")):
+        if source.is_file() and probe not in source.parents:
+            target = program_dir / source.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
 
 
-def _profile_text(profile: dict[str, Any]) -> str:
-    from synthesis.profiles import describe
+def relocate_failures(outcomes: dict[str, SlotOutcome], staging: Path, program_dir: Path
+                      ) -> None:
+    for outcome in outcomes.values():
+        for record in outcome.candidates.values():
+            for failure in record.failures:
+                if failure.file and failure.file.startswith(str(staging)):
+                    failure.file = str(program_dir) + failure.file[len(str(staging)):]
 
-    return "; ".join(f"{key}: {describe(value)}" for key, value in profile.items())
+
+def finish(program_dir: Path, spec: TaskSpec, task_file: Path, block: TaskBlock,
+           outcomes: dict[str, SlotOutcome], llm: Any, model: str, started: float,
+           backups: list[str], cancel: threading.Event | None) -> GenerateResult:
+    choice = {slot: o.accepted for slot, o in outcomes.items() if o.accepted}
+    write_program_json(program_dir, spec, choice)
+    failures = [f for o in outcomes.values() for r in o.candidates.values()
+                if r.status != "passed" for f in r.failures]
+    complete = all(outcomes.get(s) and outcomes[s].accepted for s in GENERATED_SLOTS)
+    score = run_pipeline(program_dir, cancel) if complete else None
+    ok = bool(complete and score and "score" in score)
+    manifest = build_manifest(program_dir, spec, task_file, block, outcomes, llm, model)
+    manifest["result"] = {"ok": ok, "score": score}
+    write_manifest(program_dir, manifest)
+    return GenerateResult(program_dir, ok, failures, llm.usage.summary(),
+                          time.monotonic() - started, score, backups, slot_stats(outcomes, llm))
+
+
+def slot_stats(outcomes: dict[str, SlotOutcome], llm: Any) -> dict[str, Any]:
+    records = [r for o in outcomes.values() for r in o.candidates.values() if r.origin == "llm"]
+    return {
+        "candidates": len(records),
+        "passed": sum(r.status == "passed" for r in records),
+        "repairs": sum(max(r.attempts - 1, 0) for r in records),
+        "autofixes": sum(len(r.fixes) for r in records),
+        "llm_seconds": round(llm.usage.seconds, 1),
+        "slots_with_llm_pass": sum(any(r.status == "passed" and r.origin == "llm"
+                                       for r in o.candidates.values())
+                                   for o in outcomes.values()),
+        "slots": len(outcomes),
+        "llm_calls": llm.usage.calls, "cached_calls": llm.usage.cached_calls,
+        "prompt_tokens": llm.usage.prompt_tokens,
+        "completion_tokens": llm.usage.completion_tokens,
+    }
+
+
+def build_manifest(program_dir: Path, spec: TaskSpec, task_file: Path, block: TaskBlock,
+                   outcomes: dict[str, SlotOutcome], llm: Any, model: str) -> dict[str, Any]:
+    files = ["data.py", "pipeline.py", "program.json", "tests/test_pipeline.py"]
+    files += [p.relative_to(program_dir).as_posix()
+              for p in sorted((program_dir / "candidates").glob("*/*.py"))]
+    return {
+        "version": 1,
+        "task": spec.task, "task_hash": spec.task_hash, "block_id": block_id(block),
+        "task_file": str(task_file), "task_line": block.start_line,
+        "llm_model": model,
+        "spec": spec.as_dict(),
+        "data_profile": spec.data.profile,
+        "slots": {slot: {"accepted": o.accepted,
+                         "candidates": {n: candidate_entry(r) for n, r in o.candidates.items()}}
+                  for slot, o in outcomes.items()},
+        "usage": {"calls": llm.usage.calls, "cached_calls": llm.usage.cached_calls,
+                  "prompt_tokens": llm.usage.prompt_tokens,
+                  "completion_tokens": llm.usage.completion_tokens},
+        "files": {rel: sha256_file(program_dir / rel) for rel in files
+                  if (program_dir / rel).exists()},
+    }
+
+
+def candidate_entry(record: CandidateRecord) -> dict[str, Any]:
+    return {"status": record.status, "origin": record.origin, "attempts": record.attempts,
+            "prompt_hash": record.prompt_hash, "score": record.score,
+            "failures": [f.as_dict() for f in record.failures], "profile": record.profile,
+            "fixes": record.fixes}
+
+
+def test_program(program_dir: Path, *, slots: list[str] | None = None,
+                 cancel: threading.Event | None = None) -> TestReport:
+    """Re-run the contextual tests of every candidate on disk (or of some slots)."""
+    program_dir = program_dir.resolve()
+    manifest = read_manifest(program_dir)
+    if not (program_dir / "program.json").exists():
+        raise TaskError(f"{program_dir} is not a text2ml program (no program.json).",
+                        hint="Run `text2ml generate` on a task file first.")
+    choice = json.loads((program_dir / "program.json").read_text()).get("choice", {})
+    failures: list[Failure] = []
+    passed = total = 0
+    for slot in GENERATED_SLOTS:
+        if slots and slot not in slots:
+            continue
+        upstream = {s: choice[s] for s in GENERATED_SLOTS[: GENERATED_SLOTS.index(slot)]
+                    if s in choice}
+        for path in sorted((program_dir / "candidates" / slot).glob("*.py")):
+            verdict = test_candidate(program_dir, slot, path.stem, upstream, cancel=cancel)
+            total += 1
+            passed += verdict.passed
+            failures += verdict.failures
+            entry = manifest.setdefault("slots", {}).setdefault(slot, {}).setdefault(
+                "candidates", {}).setdefault(path.stem, {"origin": "user"})
+            entry["status"] = "passed" if verdict.passed else "failed"
+            entry["failures"] = [f.as_dict() for f in verdict.failures]
+    if manifest:
+        write_manifest(program_dir, manifest)
+    return TestReport(failures, passed, total)
+
+
+
+def spec_from_manifest(manifest: dict[str, Any]) -> TaskSpec:
+    from text2ml.synthesis.grounding import DataSource
+
+    spec = dict(manifest["spec"])
+    data = DataSource(**spec.pop("data"))
+    data.profile = manifest.get("data_profile", {})
+    return TaskSpec(data=data, **spec)
+
+
+def outcomes_from_manifest(manifest: dict[str, Any]) -> dict[str, SlotOutcome]:
+    outcomes = {}
+    for slot, info in manifest.get("slots", {}).items():
+        records = {name: CandidateRecord(name, c.get("status", "failed"), c.get("origin", "llm"),
+                                         c.get("attempts", 0), c.get("prompt_hash", ""),
+                                         c.get("score"), [], c.get("profile", {}))
+                   for name, c in info.get("candidates", {}).items()}
+        outcomes[slot] = SlotOutcome(slot, records, info.get("accepted"))
+    return outcomes
+
+
+def regenerate_module(program_dir: Path, slot: str, candidate: str, options: GenerateOptions,
+                      *, events: Events | None = None,
+                      cancel: threading.Event | None = None) -> GenerateResult:
+    """Repair one candidate with its current test failure as feedback; keep the user's copy."""
+    started = time.monotonic()
+    program_dir = program_dir.resolve()
+    manifest = read_manifest(program_dir)
+    if not manifest or slot not in GENERATED_SLOTS:
+        raise TaskError(f"No generated {slot!r} module in {program_dir}.",
+                        hint="Generate the program first, or name one of "
+                        f"{', '.join(GENERATED_SLOTS)}.")
+    path = candidate_path(program_dir, slot, candidate)
+    if not path.exists():
+        raise TaskError(f"{path} does not exist.")
+    backups = protect_user_edits(program_dir)
+    spec = spec_from_manifest(manifest)
+    llm, endpoint = open_llm(options.llm, program_dir / ".text2ml" / "cache")
+    outcomes = outcomes_from_manifest(manifest)
+    generator = Generator(spec, program_dir, llm, options.candidates, options.repairs, 1,
+                          events, cancel)
+    record = generator.repair_existing(slot, candidate, path.read_text(), outcomes)
+    outcome = outcomes.setdefault(slot, SlotOutcome(slot))
+    outcome.candidates[candidate] = record
+    if record.status == "passed" and not outcome.accepted:
+        outcome.accepted = candidate
+    task_file = Path(manifest["task_file"])
+    block = pick_block(task_file, manifest.get("task_line")) if task_file.exists() else None
+    if block is None:
+        raise TaskError(f"The task file {task_file} is gone.")
+    return finish(program_dir, spec, task_file, block, outcomes, llm, endpoint.model, started,
+                  backups, cancel)

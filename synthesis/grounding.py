@@ -14,7 +14,7 @@ from pathlib import Path
 from string import Template
 from typing import Any
 
-from synthesis.records import TaskError
+from text2ml.synthesis.records import TaskError
 
 TEMPLATES = Path(__file__).parent / "templates"
 DATA_SUFFIXES = (".csv", ".tsv", ".parquet")
@@ -118,14 +118,14 @@ def render_data_module(source: DataSource, program_dir: Path, task_dir: Path, *,
 
 def probe(source: DataSource, task_dir: Path, work_dir: Path) -> DataSource:
     """Load the data in a sandboxed child and fill in its profile; TaskError if it fails."""
-    from synthesis.replies import last_json_line
-    from synthesis.sandbox import Limits
-    from synthesis.warm import run_module
+    from text2ml.synthesis.llm.replies import last_json_line
+    from text2ml.synthesis.sandbox.limits import Limits
+    from text2ml.synthesis.sandbox.warm import run_module
 
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "data.py").write_text(
         render_data_module(source, work_dir, task_dir, target=None, problem_type="probe"))
-    result = run_module("synthesis.probe", [str(work_dir)], cwd=work_dir,
+    result = run_module("text2ml.synthesis.children.probe", [str(work_dir)], cwd=work_dir,
                         limits=Limits(wall_seconds=180, memory_mb=4096))
     reply = last_json_line(result.stdout)
     if result.returncode != 0 or reply is None:

@@ -7,10 +7,10 @@ reuses the prefix across candidates and slots.
 
 from __future__ import annotations
 
-from synthesis.contracts import Contract
-from synthesis.profiles import describe
-from synthesis.records import Failure
-from synthesis.spec import TaskSpec
+from text2ml.synthesis.contracts import Contract
+from text2ml.synthesis.profiles import describe
+from text2ml.synthesis.records import Failure
+from text2ml.synthesis.spec import TaskSpec
 
 SYSTEM = ("You write one Python module of a machine-learning program at a time. Answer with the "
           "complete module in a single ```python block and nothing else.")

@@ -14,8 +14,8 @@ from typing import Any
 
 import jsonschema
 
-from synthesis.grounding import DataSource, choose_reference, probe
-from synthesis.records import TaskError
+from text2ml.synthesis.grounding import DataSource, choose_reference, probe
+from text2ml.synthesis.records import TaskError
 
 PROBLEM_TYPES = ("classification", "regression", "forecasting")
 MODALITIES = ("tabular", "image", "text", "time_series")
@@ -88,7 +88,7 @@ class TaskSpec:
 
 def ask_llm(task: str, llm: Any) -> dict[str, Any]:
     """The LLM's reading of the task; {} when it gives nothing usable (rules then decide)."""
-    from synthesis.replies import extract_json
+    from text2ml.synthesis.llm.replies import extract_json
 
     reply = llm.chat([{"role": "user", "content": SPEC_PROMPT.format(task=task)}],
                      temperature=0.0, max_tokens=200, json_schema=SPEC_SCHEMA, purpose="spec")

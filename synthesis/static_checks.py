@@ -16,7 +16,7 @@ from pyflakes.api import check as pyflakes_check
 from pyflakes.messages import UndefinedName
 from pyflakes.reporter import Reporter
 
-from synthesis.contracts import Contract
+from text2ml.synthesis.contracts import Contract
 
 CHECKED_PACKAGES = ("sklearn",)  # cheap to import here and their signatures are exact
 

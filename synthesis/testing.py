@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from synthesis.contracts import CONTRACTS
-from synthesis.records import Failure
-from synthesis.sandbox import Limits
-from synthesis.static_checks import check_module
-from synthesis.warm import run_module
+from text2ml.synthesis.contracts import CONTRACTS
+from text2ml.synthesis.records import Failure
+from text2ml.synthesis.sandbox.limits import Limits
+from text2ml.synthesis.sandbox.warm import run_module
+from text2ml.synthesis.static_checks import check_module
 
 DEFAULT_LIMITS = Limits(wall_seconds=120, memory_mb=4096)
 
@@ -52,7 +52,7 @@ def test_candidate(program_dir: Path, slot: str, candidate: str, choice: dict[st
     if verdict.failures:
         return verdict
     request = {"slot": slot, "candidate": candidate, "choice": choice, "sample": sample}
-    result = run_module("synthesis.harness", [], cwd=program_dir, limits=limits,
+    result = run_module("text2ml.synthesis.children.harness", [], cwd=program_dir, limits=limits,
                         stdin=json.dumps(request), cancel=cancel)
     lines = [ln for ln in result.stdout.splitlines() if ln.startswith('{"ok"')]
     if result.killed or not lines:

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+# The tests' own helpers (scripted_openai, lsp_fixtures, paths) and the benchmark harness.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent / "bench"))
 
 from scripted_openai import ScriptedOpenAI, competent  # noqa: E402
 

@@ -25,7 +25,7 @@ from pytest_lsp import (
     make_test_lsp_client,
 )
 
-SERVER_COMMAND = [sys.executable, "-m", "server"]
+SERVER_COMMAND = [sys.executable, "-m", "text2ml.server"]
 TASK_SOURCE = """import json
 
 # TASK: classify wine cultivars from the wine.csv file in this folder; the target

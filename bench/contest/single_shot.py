@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
+from text2ml.synthesis.llm.client import LLMClient, LLMError
+from text2ml.synthesis.llm.replies import extract_code
+from text2ml.synthesis.sandbox.limits import Limits, run_python
+
 from contest.suite import BenchTask, Reference
-from synthesis.llm import LLMClient, LLMError
-from synthesis.replies import extract_code
-from synthesis.sandbox import Limits, run_python
 
 FIT_CALL = re.compile(r"\.fit\(|\.backward\(")  # a script that trains nothing has no score
 RUN_LIMITS = Limits(wall_seconds=300, memory_mb=6144, threads=2)

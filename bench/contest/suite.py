@@ -15,11 +15,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from synthesis.build import write_static_files
-from synthesis.grounding import DataSource, probe
-from synthesis.profiles import describe
-from synthesis.spec import METRIC_DIRECTIONS, TaskSpec
-from synthesis.task import find_task_blocks
+from text2ml.synthesis.generate import write_static_files
+from text2ml.synthesis.grounding import DataSource, probe
+from text2ml.synthesis.profiles import describe
+from text2ml.synthesis.spec import METRIC_DIRECTIONS, TaskSpec
+from text2ml.synthesis.task import find_task_blocks
 
 TASKS_DIR = Path(__file__).resolve().parent.parent / "tasks"
 

@@ -10,9 +10,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from text2ml.synthesis.llm.replies import last_json_line
+from text2ml.synthesis.sandbox.limits import Limits, run_python
+
 from contest.suite import BenchTask
-from synthesis.replies import last_json_line
-from synthesis.sandbox import Limits, run_python
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 FINAL_LIMITS = Limits(wall_seconds=900, memory_mb=6144, threads=2)
@@ -21,7 +22,7 @@ FINAL_LIMITS = Limits(wall_seconds=900, memory_mb=6144, threads=2)
 def cli(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str, float]:
     started = time.monotonic()
     try:
-        proc = subprocess.run([sys.executable, "-m", "server.cli", *args], cwd=ROOT,
+        proc = subprocess.run([sys.executable, "-m", "text2ml.server.cli", *args], cwd=ROOT,
                               capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return None, f"stopped after {timeout:.0f} s", time.monotonic() - started

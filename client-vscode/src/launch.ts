@@ -7,7 +7,7 @@
  */
 
 export const API_KEY_ENV = 'TEXT2ML_API_KEY';
-export const SERVER_ARGS: readonly string[] = ['-P', '-m', 'server'];
+export const SERVER_ARGS: readonly string[] = ['-P', '-m', 'text2ml.server'];
 export const MIN_PYTHON = '3.11';
 
 export type Env = { [name: string]: string | undefined };
@@ -56,8 +56,8 @@ export const PROBE_SCRIPT = [
   'out = {"python": sys.version.split()[0], "executable": sys.executable}',
   'try:',
   '    from importlib.metadata import version',
-  '    out["version"] = version("text2ml")',
-  '    import server.app',
+  '    out["version"] = version("text2ml-studio")',
+  '    import text2ml.server.app',
   'except Exception as exc:',
   '    out["error"] = f"{type(exc).__name__}: {exc}"',
   'print(json.dumps(out))',
@@ -122,7 +122,7 @@ export function parseProbe(output: ProbeOutput): ProbeResult {
     return { kind: 'ok', python, version: found.version };
   }
   const detail = failure ?? 'no version reported';
-  if (/^PackageNotFoundError|^ModuleNotFoundError: No module named 'server'/.test(detail)) {
+  if (/^PackageNotFoundError|^ModuleNotFoundError: No module named 'text2ml'/.test(detail)) {
     return { kind: 'missing', detail };
   }
   return { kind: 'broken', detail };

@@ -9,7 +9,7 @@ import {
 test('the server is `python -P -m server`, so a workspace folder named server/ is never imported', () => {
   const launch = serverLaunch('/venv/bin/python', { PATH: '/bin' }, undefined, '/ws');
   assert.equal(launch.command, '/venv/bin/python');
-  assert.deepEqual(launch.args, ['-P', '-m', 'server']);
+  assert.deepEqual(launch.args, ['-P', '-m', 'text2ml.server']);
   assert.equal(launch.options.cwd, '/ws');
   assert.deepEqual(launch.options.env, { PATH: '/bin' });
   assert.equal(serverLaunch('python3', {}).options.cwd, undefined);

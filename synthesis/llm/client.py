@@ -1,0 +1,220 @@
+"""The LLM client: the `openai` package over HTTP to any OpenAI-compatible server.
+
+Retries with backoff on timeouts, 429 and 5xx are the openai client's own (`max_retries`).
+On top of it: a response cache (a re-run with the same inputs makes no call), token
+accounting, a hard budget, and errors that say what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from text2ml.synthesis.files import write_atomic
+
+NO_KEY = "not-needed"  # local servers ignore the key, but the client insists on one
+
+
+class LLMError(RuntimeError):
+    """The LLM could not give an answer; the message says why and what to do."""
+
+
+class LLMUnavailable(LLMError):
+    pass
+
+
+class LLMRateLimited(LLMError):
+    pass
+
+
+class LLMServerError(LLMError):
+    pass
+
+
+class LLMBadReply(LLMError):
+    pass
+
+
+class BudgetExceeded(LLMError):
+    pass
+
+
+@dataclass
+class Reply:
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+    cached: bool
+    finish_reason: str | None
+    seconds: float
+
+
+@dataclass
+class Budget:
+    max_calls: int | None = None
+    max_total_tokens: int | None = None
+
+
+@dataclass
+class Usage:
+    calls: int = 0
+    cached_calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    per_purpose: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def summary(self) -> str:
+        return (f"{self.calls} LLM call(s), {self.cached_calls} from cache, "
+                f"{self.prompt_tokens:,} prompt + {self.completion_tokens:,} completion tokens")
+
+
+class LLMClient:
+    def __init__(self, base_url: str, api_key: str | None, model: str, *,
+                 timeout: float = 180.0, max_retries: int = 3, cache_dir: Path | None = None,
+                 budget: Budget | None = None, structured: str = "openai") -> None:
+        self.base_url, self.model, self.structured = base_url, model, structured
+        self.cache_dir = cache_dir
+        self.budget = budget or Budget()
+        self.usage = Usage()
+        self._lock = threading.Lock()
+        self._client = openai.OpenAI(base_url=base_url, api_key=api_key or NO_KEY,
+                                     timeout=timeout, max_retries=max_retries)
+
+    def chat(self, messages: list[dict[str, str]], *, temperature: float = 0.2,
+             seed: int | None = None, max_tokens: int = 1024,
+             json_schema: dict[str, Any] | None = None, purpose: str = "") -> Reply:
+        request = {"model": self.model, "messages": messages, "temperature": temperature,
+                   "seed": seed, "max_tokens": max_tokens, "json_schema": json_schema}
+        key = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
+        cached = self._cached(key)
+        if cached is not None:
+            with self._lock:
+                self.usage.cached_calls += 1
+            return cached
+        self._check_budget()
+        started = time.monotonic()
+        completion = self._create(messages, temperature, seed, max_tokens, json_schema)
+        reply = self._reply(completion, time.monotonic() - started)
+        with self._lock:
+            self.usage.calls += 1
+            self.usage.prompt_tokens += reply.prompt_tokens
+            self.usage.completion_tokens += reply.completion_tokens
+            self.usage.seconds += reply.seconds
+            kind = purpose.split("/")[0] or "other"
+            self.usage.per_purpose[kind] = self.usage.per_purpose.get(kind, 0) + 1
+        self._store(key, reply)
+        return reply
+
+    def _check_budget(self) -> None:
+        budget, usage = self.budget, self.usage
+        if budget.max_calls is not None and usage.calls >= budget.max_calls:
+            raise BudgetExceeded(f"the LLM budget is spent: {usage.calls} calls made, the limit "
+                                 f"is {budget.max_calls} (raise TEXT2ML_MAX_CALLS)")
+        if budget.max_total_tokens is not None and usage.total_tokens >= budget.max_total_tokens:
+            raise BudgetExceeded(f"the LLM budget is spent: {usage.total_tokens:,} tokens used, "
+                                 f"the limit is {budget.max_total_tokens:,} "
+                                 "(raise TEXT2ML_MAX_TOKENS)")
+
+    def _create(self, messages: list[dict[str, str]], temperature: float, seed: int | None,
+                max_tokens: int, json_schema: dict[str, Any] | None) -> Any:
+        extra: dict[str, Any] = {}
+        if json_schema is not None and self.structured != "none":
+            extra["response_format"] = self._response_format(json_schema)
+        if seed is not None:
+            extra["seed"] = seed
+        try:
+            return self._client.chat.completions.create(
+                model=self.model, messages=messages,  # type: ignore[arg-type]
+                temperature=temperature, max_tokens=max_tokens, **extra)
+        except openai.BadRequestError as exc:
+            if "response_format" in extra:
+                self.structured = "none"  # this server has no constrained decoding: parse leniently
+                return self._create(messages, temperature, seed, max_tokens, json_schema)
+            raise LLMError(f"the LLM at {self.base_url} refused the request: {_detail(exc)}") \
+                from exc
+        except openai.APIStatusError as exc:
+            raise self._status_error(exc) from exc
+        except (json.JSONDecodeError, openai.APIResponseValidationError) as exc:
+            raise LLMBadReply(f"the LLM at {self.base_url} sent a reply that is not an "
+                              "OpenAI chat completion; is the base URL right (it usually ends "
+                              "in /v1)?") from exc
+        except openai.APITimeoutError as exc:
+            raise LLMUnavailable(f"the LLM at {self.base_url} did not answer in time, even after "
+                                 "retries; raise TEXT2ML_TIMEOUT or try again") from exc
+        except openai.APIConnectionError as exc:
+            raise LLMUnavailable(f"cannot reach the LLM at {self.base_url}: is the server "
+                                 "running? Check the base URL (TEXT2ML_BASE_URL) or unset it "
+                                 "to use the embedded model") from exc
+
+    def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self.structured == "llama":  # llama.cpp's server: JSON-schema constrained grammar
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_schema",
+                "json_schema": {"name": "reply", "schema": schema, "strict": False}}
+
+    def _status_error(self, exc: openai.APIStatusError) -> LLMError:
+        where = f"the LLM at {self.base_url}"
+        if exc.status_code == 429:
+            return LLMRateLimited(f"{where} kept rate-limiting after retries (429); wait and "
+                                  "try again, or lower the candidates per slot")
+        if exc.status_code in (401, 403):
+            return LLMError(f"{where} rejected the API key ({exc.status_code}); set "
+                            "TEXT2ML_API_KEY or the 'Set API key' command")
+        if exc.status_code == 404:
+            return LLMError(f"{where} has no model {self.model!r} or no chat endpoint (404); "
+                            "check TEXT2ML_MODEL and the base URL (it usually ends in /v1)")
+        if exc.status_code >= 500:
+            return LLMServerError(f"{where} kept failing after retries ({exc.status_code}: "
+                                  f"{_detail(exc)})")
+        return LLMError(f"{where} answered {exc.status_code}: {_detail(exc)}")
+
+    def _reply(self, completion: Any, seconds: float) -> Reply:
+        choices = getattr(completion, "choices", None)
+        if not choices:
+            raise LLMBadReply(f"the LLM at {self.base_url} sent a reply with no choices")
+        choice = choices[0]
+        text = (choice.message.content if choice.message else None) or ""
+        usage = getattr(completion, "usage", None)
+        prompt = getattr(usage, "prompt_tokens", None) or 0
+        done = getattr(usage, "completion_tokens", None) or max(1, len(text) // 4)
+        return Reply(text, prompt, done, False, choice.finish_reason, seconds)
+
+    def _cache_file(self, key: str) -> Path | None:
+        return None if self.cache_dir is None else self.cache_dir / key[:2] / f"{key}.json"
+
+    def _cached(self, key: str) -> Reply | None:
+        path = self._cache_file(key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Reply(**{**data, "cached": True})
+        except (OSError, ValueError, TypeError):
+            return None  # a damaged entry is a miss, and is overwritten after the call
+
+    def _store(self, key: str, reply: Reply) -> None:
+        path = self._cache_file(key)
+        if path is not None:
+            write_atomic(path, json.dumps(asdict(reply)))
+
+
+def _detail(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict):
+            return str(error.get("message", error))[:300]
+        return str(error)[:300]
+    return str(exc.message)[:300]

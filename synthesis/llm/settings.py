@@ -1,0 +1,100 @@
+"""LLM settings: command-line flags, then TEXT2ML_* variables, then config.toml, then defaults.
+
+With no base URL and no API key anywhere, text2ml uses the embedded local model.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from text2ml.synthesis.llm.model_files import DEFAULT_MODEL
+
+ENV_PREFIX = "TEXT2ML_"
+# setting → environment variable (after the prefix)
+ENV_NAMES = {"base_url": "BASE_URL", "api_key": "API_KEY", "model": "MODEL",
+             "timeout": "TIMEOUT", "max_retries": "MAX_RETRIES", "max_calls": "MAX_CALLS",
+             "max_total_tokens": "MAX_TOKENS", "embedded_model": "EMBEDDED_MODEL"}
+
+
+class SettingsError(ValueError):
+    """A setting has a value text2ml cannot use."""
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    model: str | None = None
+    timeout: float = 180.0  # seconds per request; a small CPU model can take a while
+    max_retries: int = 3  # the openai client's own retries with backoff (timeouts, 429, 5xx)
+    max_calls: int | None = 200  # hard budget per run
+    max_total_tokens: int | None = 2_000_000
+    embedded_model: str = DEFAULT_MODEL  # a known model name or a .gguf path
+
+    @property
+    def uses_embedded(self) -> bool:
+        return not self.base_url and not self.api_key
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                          if f.name != "api_key")
+        key = "set" if self.api_key else "unset"
+        return f"LLMSettings({shown}, api_key=<{key}>)"
+
+
+def config_path() -> Path:
+    from platformdirs import user_config_dir
+
+    override = os.environ.get(ENV_PREFIX + "CONFIG")
+    return Path(override) if override else Path(user_config_dir("text2ml")) / "config.toml"
+
+
+def resolve_llm_settings(flags: Mapping[str, Any] | None = None,
+                         env: Mapping[str, str] | None = None,
+                         config: Path | None = None) -> LLMSettings:
+    env = os.environ if env is None else env
+    layers = [_from_config(config or config_path()), _from_env(env),
+              {k: v for k, v in (flags or {}).items() if v is not None}]
+    merged: dict[str, Any] = {}
+    for layer in layers:  # later layers win
+        merged.update(layer)
+    unknown = set(merged) - {f.name for f in fields(LLMSettings)}
+    if unknown:
+        raise SettingsError(f"unknown LLM setting(s): {', '.join(sorted(unknown))}")
+    return LLMSettings(**{name: _convert(name, value) for name, value in merged.items()})
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    return {name: env[ENV_PREFIX + var] for name, var in ENV_NAMES.items()
+            if env.get(ENV_PREFIX + var)}
+
+
+def _from_config(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
+    section = data.get("llm", {})
+    if not isinstance(section, dict):
+        raise SettingsError(f"{path}: [llm] must be a table")
+    return dict(section)
+
+
+def _convert(name: str, value: Any) -> Any:
+    kinds = {"timeout": float, "max_retries": int, "max_calls": int, "max_total_tokens": int}
+    if name not in kinds or value is None:
+        return value
+    try:
+        number = kinds[name](value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"LLM setting {name} must be a number, got {value!r}") from exc
+    if number < 0:
+        raise SettingsError(f"LLM setting {name} must not be negative, got {value!r}")
+    return number or None if name in ("max_calls", "max_total_tokens") else number

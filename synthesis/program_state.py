@@ -1,0 +1,91 @@
+"""The program folder on disk: where it goes, its manifest, and its state for the editor."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.task import TaskBlock, block_id, slug
+
+MANIFEST = Path(".text2ml") / "manifest.json"
+
+
+def program_dir_for(task_file: Path, block: TaskBlock) -> Path:
+    """The default program folder: next to the task file, named after the task's first words."""
+    return task_file.resolve().parent / slug(block)
+
+
+def read_manifest(program_dir: Path) -> dict[str, Any]:
+    path = program_dir / MANIFEST
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}
+
+
+def write_manifest(program_dir: Path, manifest: dict[str, Any]) -> None:
+    write_atomic(program_dir / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
+
+
+def find_program(task_file: Path, block: TaskBlock) -> Path | None:
+    """The existing program made from this block: by default folder, else by task hash."""
+    default = program_dir_for(task_file, block)
+    if (default / MANIFEST).exists():
+        return default
+    wanted = block_id(block)
+    for manifest_path in task_file.resolve().parent.glob(f"*/{MANIFEST.as_posix()}"):
+        manifest = read_manifest(manifest_path.parent.parent)
+        if manifest.get("block_id") == wanted:
+            return manifest_path.parent.parent
+    return None
+
+
+@dataclass
+class CandidateState:
+    name: str
+    status: str
+    origin: str
+    failures: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ProgramState:
+    program_dir: Path
+    task_hash: str
+    slots: dict[str, list[CandidateState]]
+    tests_passed: int
+    tests_total: int
+    best: dict[str, Any] | None  # {"metric", "score", "trials"} once optimized
+    metric: str = ""
+
+    @property
+    def entry(self) -> Path:
+        return self.program_dir / "pipeline.py"
+
+
+def load_state(program_dir: Path) -> ProgramState | None:
+    manifest = read_manifest(program_dir)
+    if not manifest:
+        return None
+    slots = {
+        slot: [CandidateState(name, c.get("status", "failed"), c.get("origin", "llm"),
+                              c.get("failures", []))
+               for name, c in info.get("candidates", {}).items()]
+        for slot, info in manifest.get("slots", {}).items()
+    }
+    states = [c for cands in slots.values() for c in cands]
+    best = None
+    best_file = program_dir / "best_params.json"
+    if best_file.exists():
+        saved = json.loads(best_file.read_text())
+        best = {"metric": manifest.get("spec", {}).get("metric", ""),
+                "score": saved.get("best_value"), "trials": saved.get("n_trials"),
+                "test_score": saved.get("test_score")}
+    return ProgramState(program_dir, manifest.get("task_hash", ""), slots,
+                        sum(c.status == "passed" for c in states), len(states), best,
+                        manifest.get("spec", {}).get("metric", ""))

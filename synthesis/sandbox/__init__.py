@@ -1,0 +1,1 @@
+"""Running untrusted code: limits, the child's environment, the warm fork server."""

@@ -1,0 +1,205 @@
+"""Contextual generation: slot by slot, candidates written by the LLM, tested, repaired."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from text2ml.synthesis.autofix import autofix
+from text2ml.synthesis.contracts import CONTRACTS
+from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.llm.replies import extract_code, syntax_error
+from text2ml.synthesis.prompts import generation_messages, repair_messages
+from text2ml.synthesis.records import GENERATED_SLOTS, Cancelled, Failure, ProgressEvent
+from text2ml.synthesis.sandbox.limits import Limits
+from text2ml.synthesis.spec import TaskSpec
+from text2ml.synthesis.testing import DEFAULT_LIMITS, Verdict, candidate_path, test_candidate
+
+DEFAULT_CANDIDATES = {"features": 2, "model": 3, "training": 1, "postprocess": 1}
+Events = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class CandidateRecord:
+    name: str
+    status: str = "failed"  # "passed" or "failed"
+    origin: str = "llm"  # "llm", or "reference" when the contract's example stood in
+    attempts: int = 0
+    prompt_hash: str = ""
+    score: float | None = None
+    failures: list[Failure] = field(default_factory=list)
+    profile: dict[str, Any] = field(default_factory=dict)
+    fixes: list[str] = field(default_factory=list)  # slips repaired without the LLM
+
+
+@dataclass
+class SlotOutcome:
+    slot: str
+    candidates: dict[str, CandidateRecord] = field(default_factory=dict)
+    accepted: str | None = None
+
+
+@dataclass
+class Generator:
+    spec: TaskSpec
+    program_dir: Path
+    llm: Any
+    candidates: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_CANDIDATES))
+    repairs: int = 3
+    parallel: int = 1
+    events: Events | None = None
+    cancel: threading.Event | None = None
+    written: list[str] = field(default_factory=list)
+    limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
+
+    def emit(self, message: str, fraction: float, **details: Any) -> None:
+        if self.events:
+            self.events(ProgressEvent("generate", message, fraction, details))
+
+    def check_cancel(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            raise Cancelled("generation was cancelled")
+
+    def run(self, outcomes: dict[str, SlotOutcome]) -> dict[str, SlotOutcome]:
+        """Generate every slot not already in `outcomes`, in order, upstream first."""
+        for index, slot in enumerate(GENERATED_SLOTS):
+            if slot in outcomes and outcomes[slot].accepted:
+                continue
+            self.check_cancel()
+            outcomes[slot] = self.generate_slot(slot, outcomes, index)
+        return outcomes
+
+    def upstream(self, slot: str, outcomes: dict[str, SlotOutcome]) -> tuple[dict[str, str],
+                                                                               dict[str, str],
+                                                                               str]:
+        code: dict[str, str] = {}
+        choice: dict[str, str] = {}
+        profile = ""
+        for earlier in GENERATED_SLOTS[: GENERATED_SLOTS.index(slot)]:
+            accepted = outcomes[earlier].accepted
+            if accepted:
+                choice[earlier] = accepted
+                code[earlier] = candidate_path(self.program_dir, earlier, accepted).read_text()
+                record = outcomes[earlier].candidates[accepted]
+                if record.profile:
+                    profile = _profile_text(record.profile)
+        if slot in ("training", "postprocess"):
+            code.pop("features", None)  # keep prompts short: the model code is what matters
+        return code, choice, profile
+
+    def generate_slot(self, slot: str, outcomes: dict[str, SlotOutcome],
+                      index: int) -> SlotOutcome:
+        outcome = SlotOutcome(slot)
+        n = self.candidates.get(slot, 1)
+        names = [f"c{i + 1}" for i in range(n)]
+        work = [(slot, name, i, n, index, outcomes) for i, name in enumerate(names)]
+        if self.parallel > 1:
+            with ThreadPoolExecutor(max_workers=self.parallel) as pool:
+                records = list(pool.map(lambda w: self.candidate(*w), work))
+        else:
+            records = [self.candidate(*w) for w in work]
+        outcome.candidates = {r.name: r for r in records}
+        passed = [r for r in records if r.status == "passed"]
+        if not passed:
+            record = self.reference_candidate(slot, outcomes, f"c{n + 1}")
+            outcome.candidates[record.name] = record
+            passed = [record] if record.status == "passed" else []
+        if passed:
+            outcome.accepted = self.best(passed).name
+        return outcome
+
+    def best(self, passed: list[CandidateRecord]) -> CandidateRecord:
+        scored = [r for r in passed if r.score is not None]
+        if not scored:
+            return passed[0]
+        sign = 1 if self.spec.direction == "maximize" else -1
+        return max(scored, key=lambda r: sign * r.score)  # type: ignore[operator]
+
+    def candidate(self, slot: str, name: str, i: int, n: int, index: int,
+                  outcomes: dict[str, SlotOutcome]) -> CandidateRecord:
+        contract = CONTRACTS[slot]
+        code_up, choice, profile = self.upstream(slot, outcomes)
+        hints = contract.hints(self.spec.problem_type)
+        messages = generation_messages(self.spec, contract, code_up, profile, hints[i % len(hints)])
+        record = CandidateRecord(name, prompt_hash=_hash(messages))
+        base = (index + i / n) / len(GENERATED_SLOTS)
+        for attempt in range(self.repairs + 1):
+            self.check_cancel()
+            step = "writing" if attempt == 0 else f"repairing ({attempt}/{self.repairs})"
+            self.emit(f"{slot}: candidate {i + 1}/{n}, {step}", base, slot=slot, candidate=name)
+            reply = self.llm.chat(messages, temperature=0.2 if attempt == 0 else 0.8,
+                                  seed=1000 * attempt + i, max_tokens=900,
+                                  purpose=f"{slot}/{name}/{attempt}")
+            code, fixes = autofix(extract_code(reply.text), contract)
+            record.fixes += fixes
+            record.attempts = attempt + 1
+            verdict = self.test(slot, name, code, choice)
+            record.failures, record.profile, record.score = (verdict.failures, verdict.profile,
+                                                             verdict.score)
+            if verdict.passed:
+                record.status = "passed"
+                return record
+            messages = repair_messages(self.spec, contract, code_up, profile, code,
+                                       verdict.failures)
+        return record
+
+    def repair_existing(self, slot: str, name: str, code: str,
+                        outcomes: dict[str, SlotOutcome]) -> CandidateRecord:
+        """Test the module as it is on disk; while it fails, ask for a fix with the failure."""
+        contract = CONTRACTS[slot]
+        code_up, choice, profile = self.upstream(slot, outcomes)
+        record = CandidateRecord(name)
+        for attempt in range(self.repairs + 1):
+            self.check_cancel()
+            verdict = self.test(slot, name, code, choice)
+            record.failures, record.profile, record.score = (verdict.failures, verdict.profile,
+                                                             verdict.score)
+            record.attempts = attempt
+            if verdict.passed:
+                record.status = "passed"
+                return record
+            if attempt == self.repairs:
+                break
+            self.emit(f"{slot}/{name}: repairing ({attempt + 1}/{self.repairs})",
+                      attempt / self.repairs, slot=slot, candidate=name)
+            messages = repair_messages(self.spec, contract, code_up, profile, code,
+                                       verdict.failures)
+            reply = self.llm.chat(messages, temperature=0.8, seed=7000 + attempt,
+                                  max_tokens=900, purpose=f"{slot}/{name}/repair{attempt}")
+            code, fixes = autofix(extract_code(reply.text), contract)
+            record.fixes += fixes
+        return record
+
+    def test(self, slot: str, name: str, code: str, choice: dict[str, str]) -> Verdict:
+        path = candidate_path(self.program_dir, slot, name)
+        problem = syntax_error(code) if code.strip() else "the reply held no Python code"
+        write_atomic(path, code if code.endswith("\n") else code + "\n")
+        self.written.append(str(path.relative_to(self.program_dir)))
+        if problem:
+            return Verdict(slot, name, [Failure(slot, name, "syntax", problem, str(path))])
+        return test_candidate(self.program_dir, slot, name, choice, limits=self.limits,
+                              cancel=self.cancel)
+
+    def reference_candidate(self, slot: str, outcomes: dict[str, SlotOutcome],
+                            name: str) -> CandidateRecord:
+        """No LLM candidate passed: the contract's own example stands in, tested like any."""
+        self.emit(f"{slot}: no candidate passed; testing the reference module", 0.0)
+        _, choice, _ = self.upstream(slot, outcomes)
+        verdict = self.test(slot, name, CONTRACTS[slot].example(self.spec.problem_type), choice)
+        return CandidateRecord(name, "passed" if verdict.passed else "failed", "reference", 1,
+                               "", verdict.score, verdict.failures, verdict.profile)
+
+
+def _hash(messages: list[dict[str, str]]) -> str:
+    return hashlib.sha256(repr(messages).encode()).hexdigest()[:16]
+
+
+def _profile_text(profile: dict[str, Any]) -> str:
+    from text2ml.synthesis.profiles import describe
+
+    return "; ".join(f"{key}: {describe(value)}" for key, value in profile.items())

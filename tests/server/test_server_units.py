@@ -1,0 +1,116 @@
+"""Pieces of the language server that need no client: settings, jobs, module paths."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from lsprotocol import types
+
+from text2ml.server import engine
+from text2ml.server.config import Settings, flatten, initialization_settings, parse_settings
+from text2ml.server.jobs import Job, JobBusy, JobManager
+from text2ml.server.messages import plain_words
+from text2ml.server.workflows import generation_summary, optimization_summary, trial_message
+from text2ml.synthesis.records import Cancelled, TaskError
+
+
+def test_settings_from_nested_and_dotted_keys() -> None:
+    raw = {**initialization_settings({"text2ml": {"llm": {"baseUrl": " http://x/v1 "}}}),
+           **flatten({"optimize.trials": 12, "candidates": {"model": 3}, "repairs": 0})}
+    settings, warnings = parse_settings(raw)
+    assert warnings == []
+    assert settings == Settings(llm_base_url="http://x/v1", optimize_trials=12,
+                                candidates={"model": 3}, repairs=0)
+
+
+@pytest.mark.parametrize("raw, fragment", [
+    ({"optimize.trials": 0}, "optimize.trials"),
+    ({"optimize.jobs": True}, "optimize.jobs"),
+    ({"optimize.timeout": "soon"}, "optimize.timeout"),
+    ({"candidates.data": 2}, "candidates.data"),
+    ({"llm.apiKey": "secret-value"}, "unknown setting text2ml.llm.apiKey"),
+])
+def test_bad_settings_are_ignored_with_a_warning(raw: dict, fragment: str) -> None:
+    settings, (warning,) = parse_settings(raw)
+    assert fragment in warning
+    assert settings == Settings()
+
+
+def test_an_api_key_setting_is_never_kept_nor_echoed() -> None:
+    settings, (warning,) = parse_settings({"llm.apiKey": "sk-secret"})
+    assert "sk-secret" not in str(settings.public())
+    assert "apiKey" in warning
+
+
+def test_zero_timeout_means_no_limit() -> None:
+    assert parse_settings({"optimize.timeout": 0})[0].optimize_timeout is None
+
+
+def test_one_job_per_program_and_cancel() -> None:
+    jobs = JobManager(max_workers=2)
+    started, finished = threading.Event(), []
+    jobs.on_finished(finished.append)
+
+    def work(job: Job) -> str:
+        started.set()
+        job.cancel.wait(10)
+        return "stopped"
+
+    job = jobs.start("/p", "optimize", "optimization", work)
+    started.wait(5)
+    with pytest.raises(JobBusy, match="already running for /p"):
+        jobs.start("/p", "generate", "generation", work)
+    other = jobs.start("/q", "test", "tests", lambda j: "done")
+    assert other.future.result(5) == "done"
+    jobs.cancel(job)
+    assert job.future.result(5) == "stopped"
+    assert jobs.all() == [] and {j.id for j in finished} == {job.id, other.id}
+    jobs.shutdown()
+    with pytest.raises(RuntimeError):
+        jobs.start("/p", "generate", "generation", work)
+    assert jobs.all() == []
+
+
+def test_module_of_recognises_generated_modules(tmp_path: Path) -> None:
+    module = tmp_path / "prog" / "candidates" / "model" / "c2.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("")
+    assert engine.module_of(module) is None  # not a program yet
+    (tmp_path / "prog" / "program.json").write_text("{}")
+    assert engine.module_of(module) == engine.ModuleRef(tmp_path / "prog", "model", "c2")
+    data = tmp_path / "prog" / "candidates" / "data" / "c1.py"
+    data.parent.mkdir(parents=True)
+    data.write_text("")
+    assert engine.module_of(data) is None  # the data slot is rendered, not generated
+
+
+def test_outcome_messages_speak_plainly(tmp_path: Path) -> None:
+    ok = SimpleNamespace(ok=True, program_dir=tmp_path, failures=[],
+                         score={"metric": "accuracy", "score": 0.9612})
+    text, kind = generation_summary(ok)
+    assert text == f"text2ml: tested program written to {tmp_path}; validation accuracy 0.961."
+    assert kind == types.MessageType.Info
+    failed = SimpleNamespace(ok=False, program_dir=tmp_path, failures=[1, 2],
+                             score={"error": "pipeline.py exited with code 1"})
+    text, kind = generation_summary(failed)
+    assert "2 failing check(s)" in text and "pipeline.py exited" in text
+    assert kind == types.MessageType.Warning
+    trial = SimpleNamespace(trial=12, n_trials=50, best_value=0.9671, remaining=None)
+    assert trial_message(trial) == "trial 12/50 · best 0.967"
+    stopped = SimpleNamespace(best_value=0.97, n_trials=12, test_score=None,
+                              report_path=tmp_path / "report.md")
+    assert "stopped early, finished trials kept" in optimization_summary(stopped, True)
+
+
+def test_exceptions_become_plain_words() -> None:
+    text, kind = plain_words(TaskError("No data source named.", hint="Name a CSV file."),
+                             "generating the program")
+    assert text == ("text2ml: generating the program failed: No data source named. "
+                    "Name a CSV file.")
+    assert kind == types.MessageType.Error
+    assert plain_words(Cancelled(), "optimizing")[1] == types.MessageType.Info
+    text, _ = plain_words(KeyError("x"), "testing")
+    assert "unexpectedly (KeyError" in text and "output channel" in text
