@@ -12,15 +12,13 @@ from typing import Any
 
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from text2ml.optimization.program_info import ProgramError
 from text2ml.optimization.study import (
-    OptimizeError,
     OptimizeOptions,
     TrialProgress,
     optimize_program,
     run_worker,
 )
-from text2ml.synthesis.search_space import SearchSpaceError
+from text2ml.synthesis.errors import run_cli
 
 
 def _options(args: argparse.Namespace) -> OptimizeOptions:
@@ -45,26 +43,22 @@ def _cancel_on_ctrl_c() -> threading.Event:
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
+    """OptimizeError, ProgramError, SearchSpaceError: UserErrors that `run_cli` prints (exit 2)."""
     cancel = _cancel_on_ctrl_c()
     options = _options(args)
-    try:
-        if args.json:
-            result = optimize_program(Path(args.dir), options, cancel=cancel)
-        else:
-            counts = "{task.completed}/{task.total} trials  best {task.fields[best]}"
-            with Progress(TextColumn("[bold]optimize"), BarColumn(), TextColumn(counts),
-                          TimeElapsedColumn(), TextColumn("{task.fields[last]}")) as bar:
-                task = bar.add_task("trials", total=options.trials, best="—", last="")
+    if args.json:
+        result = optimize_program(Path(args.dir), options, cancel=cancel)
+    else:
+        counts = "{task.completed}/{task.total} trials  best {task.fields[best]}"
+        with Progress(TextColumn("[bold]optimize"), BarColumn(), TextColumn(counts),
+                      TimeElapsedColumn(), TextColumn("{task.fields[last]}")) as bar:
+            task = bar.add_task("trials", total=options.trials, best="—", last="")
 
-                def show(p: TrialProgress) -> None:
-                    best = f"{p.best_value:.4g}" if p.best_value is not None else "—"
-                    bar.update(task, completed=p.trial, best=best, last=p.message[:70])
+            def show(p: TrialProgress) -> None:
+                best = f"{p.best_value:.4g}" if p.best_value is not None else "—"
+                bar.update(task, completed=p.trial, best=best, last=p.message[:70])
 
-                result = optimize_program(Path(args.dir), options, on_progress=show,
-                                          cancel=cancel)
-    except (OptimizeError, ProgramError, SearchSpaceError) as exc:
-        print(f"text2ml optimize: {exc}", file=sys.stderr)
-        return 1
+            result = optimize_program(Path(args.dir), options, on_progress=show, cancel=cancel)
     summary = {**result.__dict__, "report_path": str(result.report_path)}
     if args.json:
         print(json.dumps(summary))
@@ -78,11 +72,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     cancel = _cancel_on_ctrl_c()
-    try:
-        ran = run_worker(Path(args.dir), args.storage, _options(args), cancel)
-    except (OptimizeError, ProgramError, SearchSpaceError) as exc:
-        print(f"text2ml worker: {exc}", file=sys.stderr)
-        return 1
+    ran = run_worker(Path(args.dir), args.storage, _options(args), cancel)
     print(json.dumps({"trials_run": ran}) if args.json else f"ran {ran} trials")
     return 0
 
@@ -119,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m text2ml.optimization.cli")
     add_optimize_commands(parser.add_subparsers(required=True))
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    return run_cli(args.func, args, prog="text2ml")
 
 
 if __name__ == "__main__":

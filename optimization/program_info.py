@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from text2ml.synthesis.errors import UserError
 from text2ml.synthesis.search_space import Param, read_search_space
 
 SLOTS = ("features", "model", "training", "postprocess")
 
 
-class ProgramError(ValueError):
+class ProgramError(UserError, ValueError):
     """The program folder cannot be optimized as it is; the message says why and what to do."""
 
 

@@ -21,6 +21,7 @@ from text2ml.optimization.proxies import skip_floor
 from text2ml.optimization.space import default_trial_params, suggest_config
 from text2ml.optimization.storage import default_storage_url, open_storage
 from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
+from text2ml.synthesis.errors import UserError
 
 GIVE_UP_AFTER = 2  # failures of a candidate that never completed before its trials are skipped
 SMALL_DATA_ROWS = 1000  # train+valid at or below this: k-fold CV instead of one holdout
@@ -28,7 +29,7 @@ CV_FOLDS = 5
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
 
 
-class OptimizeError(RuntimeError):
+class OptimizeError(UserError, RuntimeError):
     """The study could not produce a best program; the message says why."""
 
 

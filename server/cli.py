@@ -9,7 +9,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from text2ml.synthesis.records import Cancelled, ProgressEvent, TaskError
+from text2ml.synthesis.errors import UserError, run_cli
+from text2ml.synthesis.records import Cancelled, ProgressEvent
 
 
 def parse_target(value: str) -> tuple[Path, int | None]:
@@ -27,8 +28,8 @@ def parse_candidates(value: str | None) -> dict[str, int]:
     for item in filter(None, (value or "").split(",")):
         slot, _, n = item.partition("=")
         if slot not in counts or not n.isdigit() or int(n) < 1:
-            raise SystemExit(f"--candidates: expected slot=N with slot in {sorted(counts)}, "
-                             f"got {item!r}")
+            raise UserError(f"--candidates: expected slot=N with slot in {sorted(counts)}, "
+                            f"got {item!r}", hint="For example: --candidates model=3,features=2")
         counts[slot] = int(n)
     return counts
 
@@ -49,14 +50,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         cancel.set()
         return fail(args, "cancelled; files written so far are kept.")
-    except (TaskError, Cancelled) as exc:
+    except Cancelled as exc:
         return fail(args, str(exc))
-    except Exception as exc:  # LLM errors and the like: one plain sentence, not a traceback
-        from text2ml.synthesis.llm.client import LLMError
-
-        if isinstance(exc, LLMError):
-            return fail(args, str(exc))
-        raise
     report_generation(args, result)
     return 0 if result.ok else 1
 
@@ -89,10 +84,7 @@ def report_generation(args: argparse.Namespace, result: Any) -> None:
 def cmd_test(args: argparse.Namespace) -> int:
     from text2ml.synthesis.generate import test_program
 
-    try:
-        report = test_program(Path(args.program), slots=args.slot or None)
-    except TaskError as exc:
-        return fail(args, str(exc))
+    report = test_program(Path(args.program), slots=args.slot or None)
     if args.json:
         print(json.dumps({"passed": report.passed, "total": report.total,
                           "failures": [f.as_dict() for f in report.failures]}))
@@ -159,8 +151,10 @@ def add_optional_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Every UserError (TaskError, SettingsError, ProgramError, ...) is printed as plain words
+    and exits 2; anything else is a bug: one line saying so, the traceback, exit 1."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    return run_cli(args.func, args)
 
 
 if __name__ == "__main__":

@@ -78,8 +78,7 @@ def cmd_llm_status(args: argparse.Namespace) -> int:
 
 
 def cmd_llm_serve(args: argparse.Namespace) -> int:
-    from text2ml.synthesis.llm.embedded import EmbeddedServer, EmbeddedServerError, serve_foreground
-    from text2ml.synthesis.llm.model_files import ModelFileError
+    from text2ml.synthesis.llm.embedded import EmbeddedServer, serve_foreground
 
     active = active_backend()
     model = args.model or (active["model"] if active["backend"] == "embedded" else DEFAULT_MODEL)
@@ -89,11 +88,8 @@ def cmd_llm_serve(args: argparse.Namespace) -> int:
               f"{server.base_url} (OpenAI-compatible; any API key). Ctrl-C stops it.",
               file=sys.stderr, flush=True)
 
-    try:
-        code = serve_foreground(model, port=args.port, n_ctx=args.n_ctx, on_ready=announce)
-    except (ModelFileError, EmbeddedServerError) as exc:
-        print(f"text2ml: {exc}", file=sys.stderr)
-        return 2
+    # ModelFileError and EmbeddedServerError are UserErrors: cli.main prints them, exit 2
+    code = serve_foreground(model, port=args.port, n_ctx=args.n_ctx, on_ready=announce)
     print("text2ml: the embedded model server stopped.", file=sys.stderr)
     return 0 if code in (0, -2) else 1
 

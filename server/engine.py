@@ -7,7 +7,6 @@ libraries run candidates in sandboxed child processes).
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -199,15 +198,3 @@ def llm_status(settings: Settings) -> dict[str, Any]:
         model = DEFAULT_MODEL
         active = {"backend": "endpoint", "url": llm.base_url, "model": llm.model}
     return {"active": active, "embedded": server_status(model)}
-
-
-def is_llm_error(exc: BaseException) -> bool:
-    """True for the LLM client's errors; if its module was never imported, none was raised."""
-    llm = sys.modules.get("text2ml.synthesis.llm.client")
-    return llm is not None and isinstance(exc, llm.LLMError)
-
-
-def is_optimize_error(exc: BaseException) -> bool:
-    """True for the optimizer's own errors, whose messages already say what to do."""
-    study = sys.modules.get("text2ml.optimization.study")
-    return study is not None and isinstance(exc, study.OptimizeError)

@@ -6,10 +6,10 @@ import traceback
 
 from lsprotocol import types
 
-from text2ml.server import engine
 from text2ml.server.base import Text2MLServer
 from text2ml.server.jobs import JobBusy
-from text2ml.synthesis.records import Cancelled, TaskError
+from text2ml.synthesis.errors import UserError, sentence
+from text2ml.synthesis.records import Cancelled
 
 OUTPUT_HINT = "Details are in the text2ml output channel."
 
@@ -20,12 +20,10 @@ def plain_words(exc: BaseException, action: str) -> tuple[str, types.MessageType
         return f"text2ml: {action} cancelled; finished work is kept.", types.MessageType.Info
     if isinstance(exc, JobBusy):
         return f"text2ml: {exc}", types.MessageType.Warning
-    if isinstance(exc, TaskError) or engine.is_optimize_error(exc):
-        return f"text2ml: {action} failed: {exc}", types.MessageType.Error
-    if engine.is_llm_error(exc):
-        return (f"text2ml: {action} failed: the LLM could not answer: {exc}. Check the "
-                "text2ml.llm.baseUrl and text2ml.llm.model settings, or run "
-                "`text2ml llm status`.", types.MessageType.Error)
+    if isinstance(exc, UserError):  # its message says what to do: no "unexpectedly"
+        text = f"text2ml: {action} failed: {exc.message}"
+        text = text if "\n" in text else sentence(text)  # no full stop after a command line
+        return (f"{text}\n{exc.hint}" if exc.hint else text), types.MessageType.Error
     if isinstance(exc, FileNotFoundError | PermissionError):
         return (f"text2ml: {action} failed: {exc.strerror}: {exc.filename}.",
                 types.MessageType.Error)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from text2ml.synthesis.errors import UserError
+
 SLOTS: tuple[str, ...] = ("data", "features", "model", "training", "postprocess")
 GENERATED_SLOTS: tuple[str, ...] = ("features", "model", "training", "postprocess")
 
@@ -39,16 +41,8 @@ class ProgressEvent:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-class TaskError(Exception):
+class TaskError(UserError):
     """The task block cannot be turned into a program; the message says what is missing."""
-
-    def __init__(self, message: str, *, hint: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-
-    def __str__(self) -> str:
-        return f"{self.message} {self.hint}".strip()
 
 
 class Cancelled(Exception):

@@ -8,16 +8,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from text2ml.synthesis.errors import UserError
+
 Kind = Literal["int", "float", "categorical", "constant"]
 
 
-class SearchSpaceError(ValueError):
+class SearchSpaceError(UserError, ValueError):
     """A SEARCH_SPACE entry that cannot be searched; names the file and the key."""
 
-    def __init__(self, file: Path | str, key: str | None, message: str) -> None:
-        self.file, self.key, self.message = str(file), key, message
+    default_hint = ("Fix SEARCH_SPACE in that module (the forms it takes are in "
+                    "docs/program-layout.md), then run the command again.")
+
+    def __init__(self, file: Path | str, key: str | None, reason: str, *,
+                 hint: str = "") -> None:
+        self.file, self.key, self.reason = str(file), key, reason
         where = f"{self.file}: SEARCH_SPACE" + (f"[{key!r}]" if key is not None else "")
-        super().__init__(f"{where}: {message}")
+        super().__init__(f"{where}: {reason}", hint=hint)
+        self.args = (self.file, key, reason)  # so it pickles and re-creates itself
 
 
 @dataclass

@@ -17,13 +17,21 @@ from typing import Any
 
 import openai
 
+from text2ml.synthesis.errors import UserError
 from text2ml.synthesis.files import write_atomic
 
 NO_KEY = "not-needed"  # local servers ignore the key, but the client insists on one
 
 
-class LLMError(RuntimeError):
+CHECK_ENDPOINT = ("Check the LLM endpoint settings (text2ml.llm.baseUrl and text2ml.llm.model "
+                  "in the editor, TEXT2ML_BASE_URL and TEXT2ML_MODEL on the command line), "
+                  "or run `text2ml llm status`.")
+
+
+class LLMError(UserError, RuntimeError):
     """The LLM could not give an answer; the message says why and what to do."""
+
+    default_hint = CHECK_ENDPOINT
 
 
 class LLMUnavailable(LLMError):
@@ -43,7 +51,9 @@ class LLMBadReply(LLMError):
 
 
 class BudgetExceeded(LLMError):
-    pass
+    """The run's LLM budget is spent; the message names the setting to raise."""
+
+    default_hint = ""
 
 
 @dataclass

@@ -25,6 +25,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
+from text2ml.synthesis.errors import UserError
 from text2ml.synthesis.llm.model_files import (
     DEFAULT_MODEL,
     cache_root,
@@ -43,7 +44,7 @@ _EXIT_PORT_TAKEN = 4
 _children: dict[int, subprocess.Popen[bytes]] = {}  # reaped here so no zombie lingers
 
 
-class EmbeddedServerError(RuntimeError):
+class EmbeddedServerError(UserError, RuntimeError):
     """The embedded server could not start or answer; the message says why and what to do."""
 
 

@@ -17,12 +17,14 @@ from pathlib import Path
 import platformdirs
 from filelock import FileLock
 
+from text2ml.synthesis.errors import UserError
+
 DEFAULT_MODEL = "qwen2.5-coder-0.5b"
 _CHUNK = 8 << 20
 _LOCK_WAIT_S = 900.0  # another process joining 1 GB on a slow disk
 
 
-class ModelFileError(RuntimeError):
+class ModelFileError(UserError, RuntimeError):
     """The model file cannot be found, joined or verified; the message says what to do."""
 
 

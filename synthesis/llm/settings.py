@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from text2ml.synthesis.errors import UserError
 from text2ml.synthesis.llm.model_files import DEFAULT_MODEL
 
 ENV_PREFIX = "TEXT2ML_"
@@ -21,7 +22,7 @@ ENV_NAMES = {"base_url": "BASE_URL", "api_key": "API_KEY", "model": "MODEL",
              "max_total_tokens": "MAX_TOKENS", "embedded_model": "EMBEDDED_MODEL"}
 
 
-class SettingsError(ValueError):
+class SettingsError(UserError, ValueError):
     """A setting has a value text2ml cannot use."""
 
 
@@ -65,7 +66,10 @@ def resolve_llm_settings(flags: Mapping[str, Any] | None = None,
         merged.update(layer)
     unknown = set(merged) - {f.name for f in fields(LLMSettings)}
     if unknown:
-        raise SettingsError(f"unknown LLM setting(s): {', '.join(sorted(unknown))}")
+        known = ", ".join(f.name for f in fields(LLMSettings))
+        raise SettingsError(f"unknown LLM setting(s): {', '.join(sorted(unknown))}",
+                            hint=f"Use only {known} in the [llm] table of "
+                                 f"{config or config_path()}.")
     return LLMSettings(**{name: _convert(name, value) for name, value in merged.items()})
 
 
@@ -80,10 +84,12 @@ def _from_config(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
+        raise SettingsError(f"{path}: not valid TOML ({exc})",
+                            hint="Fix the file, or point TEXT2ML_CONFIG at another one.") from exc
     section = data.get("llm", {})
     if not isinstance(section, dict):
-        raise SettingsError(f"{path}: [llm] must be a table")
+        raise SettingsError(f"{path}: [llm] must be a table",
+                            hint="Write the settings under an [llm] header.")
     return dict(section)
 
 
@@ -94,7 +100,14 @@ def _convert(name: str, value: Any) -> Any:
     try:
         number = kinds[name](value)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"LLM setting {name} must be a number, got {value!r}") from exc
+        raise SettingsError(f"LLM setting {name} must be a number, got {value!r}",
+                            hint=_where_set(name)) from exc
     if number < 0:
-        raise SettingsError(f"LLM setting {name} must not be negative, got {value!r}")
+        raise SettingsError(f"LLM setting {name} must not be negative, got {value!r}",
+                            hint=_where_set(name))
     return number or None if name in ("max_calls", "max_total_tokens") else number
+
+
+def _where_set(name: str) -> str:
+    return (f"Fix {ENV_PREFIX}{ENV_NAMES[name]} or `{name}` in the [llm] table of "
+            f"{config_path()}.")

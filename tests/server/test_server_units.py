@@ -108,7 +108,7 @@ def test_outcome_messages_speak_plainly(tmp_path: Path) -> None:
 def test_exceptions_become_plain_words() -> None:
     text, kind = plain_words(TaskError("No data source named.", hint="Name a CSV file."),
                              "generating the program")
-    assert text == ("text2ml: generating the program failed: No data source named. "
+    assert text == ("text2ml: generating the program failed: No data source named.\n"
                     "Name a CSV file.")
     assert kind == types.MessageType.Error
     assert plain_words(Cancelled(), "optimizing")[1] == types.MessageType.Info
