@@ -16,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from text2ml.synthesis.llm.replies import last_json_line
+from text2ml.synthesis.children.protocol import last_json_line
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "tasks"

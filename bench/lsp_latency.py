@@ -54,17 +54,17 @@ def task_file(folder: Path) -> Path:
 
 def fake_program(task: Path) -> None:
     """A program folder for the first block, so lenses show tests and the best score."""
+    from text2ml.synthesis import layout
     from text2ml.synthesis.program_state import program_dir_for
     from text2ml.synthesis.task import find_task_blocks
 
     block = find_task_blocks(task.read_text())[0]
     folder = program_dir_for(task, block)
-    (folder / ".text2ml").mkdir(parents=True, exist_ok=True)
     slots = {s: {"accepted": "c1", "candidates": {"c1": {"status": "passed", "origin": "llm"}}}
-             for s in ("features", "model", "training", "postprocess")}
-    (folder / ".text2ml" / "manifest.json").write_text(json.dumps(
-        {"task_hash": "x", "spec": {"metric": "accuracy"}, "slots": slots}))
-    (folder / "best_params.json").write_text(json.dumps({"best_value": 0.973, "n_trials": 40}))
+             for s in layout.GENERATED_SLOTS}
+    layout.write_manifest(folder, {"task_hash": "x", "spec": {"metric": "accuracy"},
+                                   "slots": slots})
+    (folder / layout.BEST_PARAMS).write_text(json.dumps({"best_value": 0.973, "n_trials": 40}))
 
 
 def rss_mb(pid: int) -> float:

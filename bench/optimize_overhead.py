@@ -31,10 +31,11 @@ import optuna  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 
 from text2ml.optimization.study import OptimizeOptions, optimize_program  # noqa: E402
+from text2ml.synthesis.layout import DATA, PIPELINE, PROGRAM_JSON, candidate_path  # noqa: E402
 
 TEMPLATE = ROOT / "synthesis" / "templates" / "pipeline.py.tmpl"
 
-DATA = '''
+DATA_MODULE = '''
 import numpy as np
 import pandas as pd
 from sklearn import datasets
@@ -117,16 +118,15 @@ def build_model(p):
 
 def build_program(root: Path, task: dict[str, Any]) -> Path:
     program = root / "program"
-    (program / "candidates" / "features").mkdir(parents=True)
-    (program / "candidates" / "model").mkdir(parents=True)
-    (program / "data.py").write_text(DATA.format(loader=task["loader"]))
-    (program / "candidates" / "features" / "c1.py").write_text(FEATURES)
-    (program / "candidates" / "model" / "c1.py").write_text(task["model"])
-    (program / "program.json").write_text(json.dumps({
+    for slot, code in (("features", FEATURES), ("model", task["model"])):
+        candidate_path(program, slot, "c1").parent.mkdir(parents=True)
+        candidate_path(program, slot, "c1").write_text(code)
+    (program / DATA).write_text(DATA_MODULE.format(loader=task["loader"]))
+    (program / PROGRAM_JSON).write_text(json.dumps({
         "task": f"bench {task['loader']}", "problem_type": task["problem_type"],
         "metric": task["metric"], "direction": task["direction"], "target": "target",
         "choice": {"features": "c1", "model": "c1"}}))
-    shutil.copy(TEMPLATE, program / "pipeline.py")
+    shutil.copy(TEMPLATE, program / PIPELINE)
     return program
 
 
@@ -148,9 +148,9 @@ def run_text2ml(program: Path, budget: float) -> dict[str, Any]:
 def run_hand_loop(program: Path, budget: float, direction: str) -> dict[str, Any]:
     """In process, data loaded once: the loop a user would write over the same model."""
     sys.path.insert(0, str(program))
-    data_module = _import(program / "data.py", "bench_data")
-    pipeline = _import(program / "pipeline.py", "bench_pipeline")
-    model_module = _import(program / "candidates" / "model" / "c1.py", "bench_model")
+    data_module = _import(program / DATA, "bench_data")
+    pipeline = _import(program / PIPELINE, "bench_pipeline")
+    model_module = _import(candidate_path(program, "model", "c1"), "bench_model")
     data = data_module.split(*data_module.load_data())
     from sklearn.preprocessing import StandardScaler
 
@@ -184,14 +184,14 @@ def run_flaml(program: Path, budget: float, task: dict[str, Any]) -> dict[str, A
         from flaml import AutoML
     except ImportError:
         return None
-    data_module = _import(program / "data.py", "bench_data_flaml")
+    data_module = _import(program / DATA, "bench_data_flaml")
     data = data_module.split(*data_module.load_data())
     automl = AutoML()
     automl.fit(X_train=data["train"][0], y_train=data["train"][1],
                X_val=data["valid"][0], y_val=data["valid"][1], task=task["flaml_task"],
                metric=task["flaml_metric"], time_budget=budget, n_jobs=1, eval_method="holdout",
                verbose=0, seed=0)
-    pipeline = _import(program / "pipeline.py", "bench_pipeline_flaml")
+    pipeline = _import(program / PIPELINE, "bench_pipeline_flaml")
     best = pipeline.score(data["valid"][1], automl.predict(data["valid"][0]))
     return {"trials": len(automl.config_history), "best": best, "seconds": budget,
             "learner": automl.best_estimator}

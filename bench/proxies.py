@@ -25,7 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 import optuna  # noqa: E402
 
+from text2ml.optimization.storage import default_storage_url  # noqa: E402
 from text2ml.optimization.study import OptimizeOptions, optimize_program  # noqa: E402
+from text2ml.synthesis.layout import DATA, PIPELINE, candidate_path  # noqa: E402
 
 FIXTURE = ROOT / "tests" / "fixtures" / "programs" / "torchnet"
 TEMPLATE = ROOT / "synthesis" / "templates" / "pipeline.py.tmpl"
@@ -34,11 +36,11 @@ TEMPLATE = ROOT / "synthesis" / "templates" / "pipeline.py.tmpl"
 def make_program(kind: str, folder: Path) -> Path:
     program = folder / kind
     shutil.copytree(FIXTURE, program)
-    shutil.copy(TEMPLATE, program / "pipeline.py")
+    shutil.copy(TEMPLATE, program / PIPELINE)
     if kind == "digits":
-        data = (program / "data.py").read_text().replace("load_wine", "load_digits")
-        (program / "data.py").write_text(data)
-        model = program / "candidates" / "model" / "c1.py"
+        data = (program / DATA).read_text().replace("load_wine", "load_digits")
+        (program / DATA).write_text(data)
+        model = candidate_path(program, "model", "c1")
         text = model.read_text().replace('"n_features": 13', '"n_features": 64')
         text = text.replace("torch.nn.Linear(size, 3)", "torch.nn.Linear(size, 10)")
         text = text.replace('"width": (1, 64)', '"width": (1, 128)').replace(
@@ -54,7 +56,7 @@ def run(kind: str, proxies: bool, seed: int, trials: int) -> dict[str, float]:
         result = optimize_program(program, OptimizeOptions(trials=trials, seed=seed,
                                                            proxies=proxies))
         seconds = time.monotonic() - started
-        storage = f"sqlite:///{program / '.text2ml' / 'study.db'}"
+        storage = default_storage_url(program)
         study = optuna.load_study(study_name=None, storage=storage) \
             if len(optuna.get_all_study_names(storage)) == 1 else None
         skipped = sum("zero-cost proxy" in t.user_attrs.get("reason", "")

@@ -23,9 +23,9 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from text2ml.synthesis.children.protocol import last_json_line
 from text2ml.synthesis.files import write_atomic
 from text2ml.synthesis.llm.backend import open_llm
-from text2ml.synthesis.llm.replies import last_json_line
 from text2ml.synthesis.llm.settings import resolve_llm_settings
 from text2ml.synthesis.sandbox.limits import Limits, run_python
 

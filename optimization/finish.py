@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import optuna
 from optuna.trial import TrialState
 
+from text2ml.optimization.evaluation import describe_evaluation
 from text2ml.optimization.program_info import ProgramInfo
 from text2ml.optimization.report import write_report
 from text2ml.optimization.space import config_from_params
 from text2ml.optimization.storage import default_storage_url
+from text2ml.optimization.types import OptimizeError, OptimizeOptions, OptimizeResult
 from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
 from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.layout import BEST_PARAMS, REPORT, read_program_json
 
-if TYPE_CHECKING:
-    from text2ml.optimization.study import OptimizeOptions, OptimizeResult
+
+def trial_counts(study: optuna.Study) -> dict[str, int]:
+    trials = study.get_trials(deepcopy=False)
+    return {state.name: sum(t.state == state for t in trials) for state in TrialState}
 
 
 def score_test(info: ProgramInfo, choice: dict, params: dict,
@@ -37,21 +41,14 @@ def score_test(info: ProgramInfo, choice: dict, params: dict,
 
 def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
                  cancelled: bool) -> OptimizeResult:
-    from text2ml.optimization.study import (
-        OptimizeError,
-        OptimizeResult,
-        describe_evaluation,
-        trial_counts,
-    )
-
     counts = trial_counts(study)
-    program = json.loads((info.program_dir / "program.json").read_text())
+    program = read_program_json(info.program_dir) or {}
     summary = {"task": program.get("task", ""), "metric": info.metric,
                "direction": info.direction, "evaluation": describe_evaluation(study),
                "counts": {k: v for k, v in counts.items() if v},
                "storage": options.storage or default_storage_url(info.program_dir),
                "best_value": None, "best": None, "test_score": None, "test_note": ""}
-    report_path = info.state_dir / "report.md"
+    report_path = info.program_dir / REPORT
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
     if not complete:
         write_report(report_path, study, summary)
@@ -74,7 +71,7 @@ def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOption
                  "test_score": test_score, "n_trials": sum(counts.values()),
                  "trial": best.number, "evaluation": summary["evaluation"],
                  "study": study.study_name}
-        write_atomic(info.program_dir / "best_params.json", json.dumps(saved, indent=2) + "\n")
+        write_atomic(info.program_dir / BEST_PARAMS, json.dumps(saved, indent=2) + "\n")
     write_report(report_path, study, summary)
     return OptimizeResult(best.value, {"choice": choice, "params": params}, test_score,
                           report_path, sum(counts.values()), counts["COMPLETE"], counts["FAIL"],

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from text2ml.synthesis.errors import UserError
+from text2ml.synthesis.layout import (
+    GENERATED_SLOTS,
+    PROGRAM_JSON,
+    REQUIRED_SLOTS,
+    ProgramError,
+    candidate_files,
+    candidate_path,
+    read_manifest,
+    read_program_json,
+)
 from text2ml.synthesis.search_space import Param, read_search_space
 
-SLOTS = ("features", "model", "training", "postprocess")
-
-
-class ProgramError(UserError, ValueError):
-    """The program folder cannot be optimized as it is; the message says why and what to do."""
+__all__ = ["ProgramError", "ProgramInfo", "load_program"]
 
 
 @dataclass
@@ -29,25 +33,9 @@ class ProgramInfo:
     candidates: dict[str, dict[str, dict[str, Param]]]
     study_name: str
 
-    @property
-    def state_dir(self) -> Path:
-        return self.program_dir / ".text2ml"
-
-
-def _manifest(program_dir: Path) -> dict[str, Any]:
-    path = program_dir / ".text2ml" / "manifest.json"
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise ProgramError(f"{path} is not valid JSON ({exc}); regenerate the program or "
-                           "delete the file to use every candidate on disk") from exc
-
 
 def _slot_candidates(program_dir: Path, slot: str, manifest: dict[str, Any]) -> list[str]:
-    on_disk = sorted(p.stem for p in (program_dir / "candidates" / slot).glob("*.py")
-                     if not p.stem.startswith("_"))
+    on_disk = [p.stem for p in candidate_files(program_dir, slot)]
     listed = manifest.get("slots", {}).get(slot, {}).get("candidates")
     if not listed:
         return on_disk
@@ -70,19 +58,18 @@ def _study_name(program_dir: Path, program: dict[str, Any], manifest: dict[str, 
 def load_program(program_dir: Path) -> ProgramInfo:
     """Read program.json, the manifest and every passing candidate's SEARCH_SPACE (no code runs)."""
     program_dir = Path(program_dir).resolve()
-    program_file = program_dir / "program.json"
-    if not program_file.exists():
-        raise ProgramError(f"{program_file} not found: is {program_dir} a text2ml program? "
-                           "Run `text2ml generate` first.")
-    program = json.loads(program_file.read_text())
-    manifest = _manifest(program_dir)
+    program = read_program_json(program_dir)
+    if program is None:
+        raise ProgramError(f"{program_dir / PROGRAM_JSON} not found: is {program_dir} a text2ml "
+                           "program? Run `text2ml generate` first.")
+    manifest = read_manifest(program_dir)
     candidates: dict[str, dict[str, dict[str, Param]]] = {}
-    for slot in SLOTS:
+    for slot in GENERATED_SLOTS:
         names = _slot_candidates(program_dir, slot, manifest)
         if names:
-            candidates[slot] = {name: read_search_space(program_dir / "candidates" / slot /
-                                                        f"{name}.py") for name in names}
-    for slot in ("features", "model"):
+            candidates[slot] = {name: read_search_space(candidate_path(program_dir, slot, name))
+                                for name in names}
+    for slot in REQUIRED_SLOTS:
         if slot not in candidates:
             raise ProgramError(f"no {slot} candidate passed its tests in {program_dir}; "
                                "regenerate or repair the candidates before optimizing")

@@ -2,71 +2,33 @@
 
 from __future__ import annotations
 
-import json
-import multiprocessing
-import os
-import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from text2ml.optimization.evaluation import evaluation_folds
+from text2ml.optimization.finish import finish_study
 from text2ml.optimization.program_info import ProgramInfo, load_program
 from text2ml.optimization.proxies import skip_floor
 from text2ml.optimization.space import default_trial_params, suggest_config
-from text2ml.optimization.storage import default_storage_url, open_storage
+from text2ml.optimization.storage import WriteBehind, default_storage_url, open_storage
+from text2ml.optimization.types import (
+    FINISHED,
+    OptimizeError,
+    OptimizeOptions,
+    OptimizeResult,
+    TrialProgress,
+)
 from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
-from text2ml.synthesis.errors import UserError
+
+__all__ = ["OptimizeError", "OptimizeOptions", "OptimizeResult", "TrialProgress",
+           "open_study", "optimize_program", "run_worker"]
 
 GIVE_UP_AFTER = 2  # failures of a candidate that never completed before its trials are skipped
-SMALL_DATA_ROWS = 1000  # train+valid at or below this: k-fold CV instead of one holdout
-CV_FOLDS = 5
-FINISHED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
-
-
-class OptimizeError(UserError, RuntimeError):
-    """The study could not produce a best program; the message says why."""
-
-
-@dataclass
-class OptimizeOptions:
-    trials: int = 40  # the study's total: re-running resumes up to this many
-    timeout: float | None = None
-    jobs: int = 1
-    storage: str | None = None
-    seed: int = 0
-    trial_timeout: float = 300.0
-    memory_mb: int = 4096
-    proxies: bool = True  # skip torch networks the zero-cost proxy ranks in the lowest quarter
-
-
-@dataclass
-class TrialProgress:
-    trial: int
-    n_trials: int
-    best_value: float | None
-    elapsed: float
-    remaining: float | None
-    message: str
-
-
-@dataclass
-class OptimizeResult:
-    best_value: float
-    best_params: dict
-    test_score: float | None
-    report_path: Path
-    n_trials: int
-    n_complete: int
-    n_failed: int
-    n_pruned: int
-    metric: str
-    direction: str
 
 
 def open_study(info: ProgramInfo, options: OptimizeOptions) -> optuna.Study:
@@ -80,24 +42,6 @@ def open_study(info: ProgramInfo, options: OptimizeOptions) -> optuna.Study:
 
 def _pruner() -> optuna.pruners.BasePruner:
     return optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
-
-
-def evaluation_folds(study: optuna.Study, rows: dict[str, int]) -> int:
-    """0 for the holdout valid split, else the number of CV folds; fixed once per study."""
-    if "folds" not in study.user_attrs:
-        small = rows.get("train", 0) + rows.get("valid", 0) <= SMALL_DATA_ROWS
-        study.set_user_attr("folds", CV_FOLDS if small else 0)
-        study.set_user_attr("rows", rows)
-    return int(study.user_attrs["folds"])
-
-
-def describe_evaluation(study: optuna.Study) -> str:
-    folds, rows = study.user_attrs.get("folds", 0), study.user_attrs.get("rows", {})
-    n = rows.get("train", 0) + rows.get("valid", 0)
-    if folds:
-        return (f"{folds}-fold cross-validation on train+valid ({n} rows, at most "
-                f"{SMALL_DATA_ROWS} counts as small data); folds are the pruning steps")
-    return f"holdout: fit on train ({rows.get('train')} rows), score on valid ({rows.get('valid')})"
 
 
 class _Budget:
@@ -231,56 +175,6 @@ def _run_trials(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions
     return budget.ran
 
 
-class _WriteBehind:
-    """The default storage belongs to this program alone, so the study runs in memory (an
-    SQLite round trip per suggest/report/tell costs more than a small model's fit) and a
-    writer process copies each finished trial into the SQLite file as it finishes (in this
-    process its SQLAlchemy work would hold the GIL the trial loop needs). A killed run loses
-    at most the trials not yet copied; no RUNNING trial is ever left in the file."""
-
-    def __init__(self, durable: optuna.Study, url: str, options: OptimizeOptions) -> None:
-        self.durable = durable
-        self.study = optuna.create_study(
-            study_name=durable.study_name, direction=durable.direction,
-            sampler=optuna.samplers.TPESampler(seed=options.seed), pruner=_pruner())
-        self.study.add_trials(durable.get_trials(states=FINISHED))
-        for key, value in durable.user_attrs.items():
-            self.study.set_user_attr(key, value)
-        context = multiprocessing.get_context("spawn")
-        self.queue: Any = context.Queue()
-        self.writer = context.Process(target=write_trials, daemon=True,
-                                      args=(url, durable.study_name, self.queue, os.getpid()))
-        self.writer.start()
-
-    def put(self, trial: FrozenTrial) -> None:
-        self.queue.put(trial)
-
-    def close(self) -> None:
-        self.queue.put(None)
-        self.writer.join()
-        for key, value in self.study.user_attrs.items():
-            self.durable.set_user_attr(key, value)
-        if self.writer.exitcode:
-            raise OptimizeError(f"writing trials to {self.durable.study_name}'s storage failed "
-                                f"(exit code {self.writer.exitcode}); the study in memory is "
-                                "complete but the file misses some trials")
-
-
-def write_trials(url: str, study_name: str, trials: Any, parent: int) -> None:
-    """The writer process: append finished trials to the storage until told to stop."""
-    study = optuna.load_study(study_name=study_name, storage=open_storage(Path("."), url))
-    while True:
-        try:
-            trial = trials.get(timeout=1.0)
-        except queue.Empty:
-            if os.getppid() != parent:  # the parent was killed: nothing more will come
-                return
-            continue
-        if trial is None:
-            return
-        study.add_trial(trial)
-
-
 def run_worker(program_dir: Path, storage: str, options: OptimizeOptions,
                cancel: threading.Event | None = None) -> int:
     """Join the program's study on a shared storage and run trials; returns how many ran."""
@@ -293,12 +187,10 @@ def optimize_program(program_dir: Path, options: OptimizeOptions, *,
                      on_progress: Callable[[TrialProgress], None] | None = None,
                      cancel: threading.Event | None = None) -> OptimizeResult:
     """Search, then refit the best on train+valid, score test once, write best_params + report."""
-    from text2ml.optimization.finish import finish_study
-
     info = load_program(Path(program_dir))
     study = open_study(info, options)
     url = default_storage_url(info.program_dir)
-    mirror = _WriteBehind(study, url, options) if options.storage is None else None
+    mirror = WriteBehind(study, url) if options.storage is None else None
     if mirror is not None:
         study = mirror.study
     if not study.trials:
@@ -310,12 +202,3 @@ def optimize_program(program_dir: Path, options: OptimizeOptions, *,
         if mirror is not None:
             mirror.close()
     return finish_study(info, study, options, cancelled=bool(cancel and cancel.is_set()))
-
-
-def trial_counts(study: optuna.Study) -> dict[str, int]:
-    trials = study.get_trials(deepcopy=False)
-    return {state.name: sum(t.state == state for t in trials) for state in TrialState}
-
-
-def json_ready(value: Any) -> Any:
-    return json.loads(json.dumps(value, default=str))

@@ -2,9 +2,11 @@
 
     python -m text2ml.optimization.worker <program_dir>
 
-Speaks JSON lines: requests on stdin, replies on the original stdout (the candidates' own
-prints go to stderr so they cannot corrupt the protocol). A trial request may get
-`{"type": "report"}` lines back, each answered with `{"prune": bool}` before it goes on.
+Speaks JSON lines (`text2ml.synthesis.children.protocol`) on the original stdout (the
+candidates' own prints go to stderr so they cannot corrupt the protocol): `{"type": "ready",
+"rows"}` first, then one reply per request on stdin, `{"type": "result" | "pruned" |
+"error", ...}`. A trial request may get `{"type": "report", "step", "value"}` lines before
+its reply, each answered with `{"prune": bool}` before it goes on.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any, TextIO
 import numpy as np
 
 from text2ml.optimization.proxies import find_network, naswot_score
+from text2ml.synthesis.children.protocol import read_message, say, take_stdout
+from text2ml.synthesis.layout import PIPELINE
 
 FEATURE_CACHE = 16  # fitted feature matrices kept, keyed by (candidate, params, fold)
 
@@ -42,8 +46,7 @@ class Worker:
         self.folds: dict[int, list[tuple[Any, Any, Any, Any]]] = {}
 
     def send(self, message: dict[str, Any]) -> None:
-        self.channel.write(json.dumps(message, default=float) + "\n")
-        self.channel.flush()
+        say(message, self.channel)
 
     def module(self, slot: str, name: str) -> ModuleType:
         if (slot, name) not in self.modules:
@@ -82,7 +85,7 @@ class Worker:
 
     def report(self, step: int, value: float) -> None:
         self.send({"type": "report", "step": int(step), "value": float(value)})
-        answer = json.loads(sys.stdin.readline() or '{"prune": false}')
+        answer = read_message(sys.stdin.readline() or '{"prune": false}')
         if answer.get("prune"):
             raise Pruned(f"pruned at step {step} (intermediate value {value:.4g})")
 
@@ -170,9 +173,9 @@ def _cv_splits(data: dict[str, Any], folds: int, problem_type: str | None) -> li
 
 
 def _import_pipeline(program_dir: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("pipeline", program_dir / "pipeline.py")
+    spec = importlib.util.spec_from_file_location("pipeline", program_dir / PIPELINE)
     if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {program_dir / 'pipeline.py'}")
+        raise ImportError(f"cannot import {program_dir / PIPELINE}")
     module = importlib.util.module_from_spec(spec)
     sys.modules["pipeline"] = module
     spec.loader.exec_module(module)
@@ -181,22 +184,19 @@ def _import_pipeline(program_dir: Path) -> ModuleType:
 
 def main(argv: list[str]) -> int:
     program_dir = Path(argv[0]).resolve()
-    channel = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # candidates that print write to stderr, not into the protocol
-    sys.stdout = sys.stderr
+    channel = take_stdout()  # candidates that print write to stderr, not into the protocol
     os.chdir(program_dir)
     sys.path.insert(0, str(program_dir))
     try:
         worker = Worker(program_dir, channel)
     except Exception as exc:
-        channel.write(json.dumps({"type": "error", "reason": f"loading the data failed: "
-                                  f"{type(exc).__name__}: {exc}"}) + "\n")
-        channel.flush()
+        say({"type": "error", "reason": f"loading the data failed: {type(exc).__name__}: {exc}"},
+            channel)
         return 1
     worker.send({"type": "ready", "rows": {k: len(v[1]) for k, v in worker.data.items()}})
     for line in sys.stdin:
         if line.strip():
-            worker.send(worker.handle(json.loads(line)))
+            worker.send(worker.handle(read_message(line)))
     return 0
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import queue
 import resource
 import signal
@@ -11,28 +9,20 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from text2ml.synthesis.sandbox.limits import scrubbed_env
+from text2ml.synthesis.children.protocol import line as protocol_line
+from text2ml.synthesis.children.protocol import read_message
+from text2ml.synthesis.sandbox.deadline import Deadline, kill_group
+from text2ml.synthesis.sandbox.environment import scrubbed_env
 
-THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-               "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 START_TIMEOUT = 120.0  # loading the data and importing the libraries
 
 
 class WorkerLost(Exception):
     """The worker died or was killed; the message is the reason a trial failed."""
-
-
-def worker_env() -> dict[str, str]:
-    """No secrets, one thread per BLAS/OpenMP pool, and the optimizer importable."""
-    env = dict(scrubbed_env())
-    env.update({name: "1" for name in THREAD_VARS})
-    env["MPLBACKEND"] = "Agg"
-    return env
 
 
 def _limit_memory(memory_mb: int) -> Callable[[], None]:
@@ -58,11 +48,11 @@ class WorkerProcess:
         self.lines = queue.Queue()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "text2ml.optimization.worker", str(self.program_dir)],
-            cwd=self.program_dir, env=worker_env(), text=True, bufsize=1,
+            cwd=self.program_dir, env=scrubbed_env(threads=1), text=True, bufsize=1,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             start_new_session=True, preexec_fn=_limit_memory(self.memory_mb))
         threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
-        ready = self._next(time.monotonic() + START_TIMEOUT, "starting the worker")
+        ready = self._next(Deadline(START_TIMEOUT), "starting the worker")
         if ready.get("type") != "ready":
             self.kill()
             raise WorkerLost(ready.get("reason", f"the worker did not start: {ready}"))
@@ -82,10 +72,7 @@ class WorkerProcess:
         """Kill the whole process group: a candidate may have started children of its own."""
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        kill_group(self.proc.pid)
         self.proc.wait()
         self.proc = None
 
@@ -106,25 +93,23 @@ class WorkerProcess:
         text = self.stderr.read().decode("utf-8", "replace").strip().splitlines()
         return " | ".join(text[-3:])
 
-    def _next(self, deadline: float, doing: str,
-              cancel: threading.Event | None = None) -> dict[str, Any]:
+    def _next(self, deadline: Deadline, doing: str) -> dict[str, Any]:
         while True:
-            if cancel is not None and cancel.is_set():
+            why = deadline.why_stop()
+            if why is not None:
                 self.kill()
-                raise WorkerLost("cancelled")
-            wait = min(0.2, deadline - time.monotonic())
-            if wait <= 0:
-                self.kill()
-                raise WorkerLost(f"timed out after {doing}; the worker was killed")
+                raise WorkerLost("cancelled" if why == "cancelled"
+                                 else f"timed out after {doing}; the worker was killed")
+            remaining = deadline.remaining()
             try:
-                line = self.lines.get(timeout=wait)
+                line = self.lines.get(timeout=0.2 if remaining is None else min(0.2, remaining))
             except queue.Empty:
                 continue
             if line is None:
                 code = self.proc.wait() if self.proc else None
                 self.proc = None
                 raise WorkerLost(_death_reason(code, self.memory_mb, self._stderr_tail()))
-            return json.loads(line)
+            return read_message(line)
 
     def run(self, request: dict[str, Any], timeout: float,
             on_report: Callable[[int, float], bool] | None = None,
@@ -133,17 +118,17 @@ class WorkerProcess:
         if not self.alive():
             self.start()
         assert self.proc is not None and self.proc.stdin is not None
-        deadline = time.monotonic() + timeout
-        self.proc.stdin.write(json.dumps(request) + "\n")
+        deadline = Deadline(timeout, cancel)
+        self.proc.stdin.write(protocol_line(request))
         self.proc.stdin.flush()
         while True:
-            reply = self._next(deadline, f"{timeout:g}s (the per-trial limit)", cancel)
+            reply = self._next(deadline, f"{timeout:g}s (the per-trial limit)")
             if reply.get("type") != "report":
                 if reply.get("fatal"):
                     self.kill()
                 return reply
             prune = on_report(reply["step"], reply["value"]) if on_report else False
-            self.proc.stdin.write(json.dumps({"prune": bool(prune)}) + "\n")
+            self.proc.stdin.write(protocol_line({"prune": bool(prune)}))
             self.proc.stdin.flush()
 
 

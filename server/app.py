@@ -20,9 +20,9 @@ from text2ml.server.config import (
     without_trust,
 )
 from text2ml.server.progress import on_progress_cancel
+from text2ml.synthesis.sandbox.environment import thread_env
 
 TEST_COMMANDS_ENV = "TEXT2ML_TEST_COMMANDS"
-THREAD_ENV = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def apply_settings(ls: Text2MLServer, raw: dict[str, Any]) -> None:
@@ -106,8 +106,8 @@ def parse_tcp(value: str) -> tuple[str, int]:
 
 def serve(tcp: str | None = None) -> None:
     """Speak LSP on stdio, or on TCP (HOST:PORT) for debugging."""
-    for name in THREAD_ENV:  # child processes share 2 cores with the editor
-        os.environ.setdefault(name, "1")
+    for name, value in thread_env(1).items():  # children share 2 cores with the editor
+        os.environ.setdefault(name, value)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
                         format="text2ml-server %(levelname)s %(name)s: %(message)s")
     server = build_server()

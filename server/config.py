@@ -11,8 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from text2ml.synthesis.layout import GENERATED_SLOTS
+
 SECTION = "text2ml"
-CANDIDATE_SLOTS = ("features", "model", "training", "postprocess")
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ def parse_settings(raw: dict[str, Any]) -> tuple[Settings, list[str]]:
                 values[name] = check(value)
             elif key.startswith("candidates."):
                 slot = key.removeprefix("candidates.")
-                if slot not in CANDIDATE_SLOTS:
-                    raise ValueError(f"expected one of {', '.join(CANDIDATE_SLOTS)}")
+                if slot not in GENERATED_SLOTS:
+                    raise ValueError(f"expected one of {', '.join(GENERATED_SLOTS)}")
                 candidates[slot] = _count(1)(value)
             else:
                 warnings.append(f"text2ml: unknown setting {SECTION}.{key} ignored.")

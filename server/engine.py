@@ -14,18 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from text2ml.server.config import Settings
-from text2ml.synthesis.records import GENERATED_SLOTS, Failure, ProgressEvent
+from text2ml.synthesis import layout
+from text2ml.synthesis.records import Failure, ProgressEvent
 
 if TYPE_CHECKING:
     from text2ml.optimization.study import OptimizeResult, TrialProgress
     from text2ml.synthesis.generate import GenerateOptions, GenerateResult, TestReport
     from text2ml.synthesis.program_state import ProgramState
     from text2ml.synthesis.task import TaskBlock
-
-STATE_DIR = ".text2ml"
-MANIFEST = Path(STATE_DIR) / "manifest.json"
-REPORT = Path(STATE_DIR) / "report.md"
-ENTRY = "pipeline.py"
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,7 @@ class ModuleRef:
 
     @property
     def path(self) -> Path:
-        return self.program_dir / "candidates" / self.slot / f"{self.candidate}.py"
+        return layout.candidate_path(self.program_dir, self.slot, self.candidate)
 
 
 # Task blocks and programs: cheap, called on every code action and code lens request.
@@ -80,7 +76,7 @@ def program_state(program_dir: Path) -> ProgramState | None:
     """The program's state, re-read only when its manifest or best params changed."""
     from text2ml.synthesis.program_state import load_state
 
-    stamp = (_mtime(program_dir / MANIFEST), _mtime(program_dir / "best_params.json"))
+    stamp = (_mtime(program_dir / layout.MANIFEST), _mtime(program_dir / layout.BEST_PARAMS))
     cached = _state_cache.get(program_dir)
     if cached is not None and cached[0] == stamp:
         return cached[1]
@@ -97,17 +93,13 @@ def _mtime(path: Path) -> int:
 
 
 def is_program(folder: Path) -> bool:
-    return (folder / MANIFEST).is_file() or (folder / "program.json").is_file()
+    return layout.is_program(folder)
 
 
 def module_of(path: Path) -> ModuleRef | None:
     """The generated module a file is, if it is one (a .py in a program's candidates/<slot>/)."""
-    if path.suffix != ".py" or len(path.parents) < 3 or path.parent.parent.name != "candidates":
-        return None
-    program_dir, slot = path.parents[2], path.parent.name
-    if slot not in GENERATED_SLOTS or not is_program(program_dir):
-        return None
-    return ModuleRef(program_dir, slot, path.stem)
+    found = layout.candidate_of(path)
+    return ModuleRef(*found) if found is not None else None
 
 
 def failure_file(program_dir: Path, failure: Failure) -> Path:
@@ -118,17 +110,17 @@ def failure_file(program_dir: Path, failure: Failure) -> Path:
 
 
 def slot_modules(program_dir: Path, slots: list[str] | None = None) -> list[ModuleRef]:
-    return [ModuleRef(program_dir, slot, path.stem) for slot in GENERATED_SLOTS
+    return [ModuleRef(program_dir, slot, path.stem) for slot in layout.GENERATED_SLOTS
             if not slots or slot in slots
-            for path in sorted((program_dir / "candidates" / slot).glob("*.py"))]
+            for path in layout.candidate_files(program_dir, slot)]
 
 
 def report_path(program_dir: Path) -> Path:
-    return program_dir / REPORT
+    return program_dir / layout.REPORT
 
 
 def entry_file(program_dir: Path) -> Path:
-    return program_dir / ENTRY
+    return program_dir / layout.PIPELINE
 
 
 def static_check(module: ModuleRef, code: str) -> list[Failure]:

@@ -31,10 +31,6 @@ class ProgressHandle:
         self._percentage = 0
         self._last_sent = 0.0
 
-    @property
-    def active(self) -> bool:
-        return self.token is not None
-
     def report(self, message: str, percentage: float | None = None) -> None:
         if self.token is None:
             return

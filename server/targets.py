@@ -17,6 +17,7 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from text2ml.server import engine
 from text2ml.server.base import Text2MLServer
+from text2ml.synthesis import layout
 
 if TYPE_CHECKING:
     from text2ml.synthesis.task import TaskBlock
@@ -132,7 +133,7 @@ def program_target(server: Text2MLServer, command: str, args: tuple[Any, ...]) -
         if path.is_file() and path.suffix == ".py":
             return program_of_block(server, command, (args[0],))
         raise invalid(command, f"{path} is not a text2ml program folder (no "
-                               f"{engine.MANIFEST.as_posix()}); generate the program first")
+                               f"{layout.MANIFEST.as_posix()}); generate the program first")
     return program_of_block(server, command, args)
 
 

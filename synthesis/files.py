@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import tempfile
-import time
 from pathlib import Path
 
 
@@ -45,12 +43,3 @@ def write_atomic(path: Path, text: str) -> None:
 def edited_since(path: Path, recorded_hash: str | None) -> bool:
     """True when the file exists and is not what text2ml last wrote there."""
     return path.exists() and (recorded_hash is None or sha256_file(path) != recorded_hash)
-
-
-def back_up(path: Path, program_dir: Path) -> Path:
-    """Copy a user-edited file under .text2ml/backups/<time>/ before it is replaced."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    target = program_dir / ".text2ml" / "backups" / stamp / path.relative_to(program_dir)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(path, target)
-    return target

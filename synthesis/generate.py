@@ -11,13 +11,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from text2ml.synthesis.files import back_up, edited_since, sha256_file, write_atomic
+from text2ml.synthesis.children.protocol import last_json_line
+from text2ml.synthesis.files import edited_since, sha256_file, write_atomic
 from text2ml.synthesis.grounding import render_data_module
+from text2ml.synthesis.layout import (
+    CACHE,
+    CANDIDATES,
+    DATA,
+    GENERATED_SLOTS,
+    PIPELINE,
+    PROBE,
+    PROGRAM_JSON,
+    REJECTED,
+    RENDERED_FILES,
+    TESTS,
+    back_up,
+    candidate_files,
+    candidate_path,
+    read_manifest,
+    read_program_json,
+    rejected_path,
+    staging_dir,
+    write_manifest,
+)
 from text2ml.synthesis.llm.backend import open_llm
-from text2ml.synthesis.llm.replies import last_json_line
 from text2ml.synthesis.llm.settings import LLMSettings
-from text2ml.synthesis.program_state import program_dir_for, read_manifest, write_manifest
-from text2ml.synthesis.records import GENERATED_SLOTS, Failure, ProgressEvent, TaskError
+from text2ml.synthesis.program_state import program_dir_for
+from text2ml.synthesis.records import Failure, ProgressEvent, TaskError
 from text2ml.synthesis.sandbox.limits import Limits, run_python
 from text2ml.synthesis.slot_loop import (
     DEFAULT_CANDIDATES,
@@ -28,10 +48,9 @@ from text2ml.synthesis.slot_loop import (
 )
 from text2ml.synthesis.spec import TaskSpec, understand
 from text2ml.synthesis.task import TaskBlock, block_at, block_id, find_task_blocks
-from text2ml.synthesis.testing import DEFAULT_LIMITS, candidate_path, test_candidate
+from text2ml.synthesis.testing import DEFAULT_LIMITS, test_candidate
 
 TEMPLATES = Path(__file__).parent / "templates"
-REJECTED = Path(".text2ml") / "rejected"  # modules that never passed their tests
 
 
 @dataclass
@@ -82,7 +101,7 @@ def protect_user_edits(program_dir: Path) -> list[str]:
         path = program_dir / rel
         if edited_since(path, digest):
             backups.append(str(back_up(path, program_dir)))
-    for path in (program_dir / "candidates").glob("*/*.py"):
+    for path in candidate_files(program_dir):
         rel = path.relative_to(program_dir).as_posix()
         if rel not in recorded:
             backups.append(str(back_up(path, program_dir)))
@@ -91,17 +110,17 @@ def protect_user_edits(program_dir: Path) -> list[str]:
 
 def write_static_files(program_dir: Path, spec: TaskSpec, task_file: Path,
                        choice: dict[str, str]) -> None:
-    write_atomic(program_dir / "data.py", render_data_module(
+    write_atomic(program_dir / DATA, render_data_module(
         spec.data, program_dir, task_file.parent, target=spec.target,
         problem_type=spec.problem_type))
-    write_atomic(program_dir / "pipeline.py", (TEMPLATES / "pipeline.py.tmpl").read_text())
-    write_atomic(program_dir / "tests" / "test_pipeline.py",
+    write_atomic(program_dir / PIPELINE, (TEMPLATES / "pipeline.py.tmpl").read_text())
+    write_atomic(program_dir / TESTS,
                  (TEMPLATES / "test_pipeline.py.tmpl").read_text())
     write_program_json(program_dir, spec, choice)
 
 
 def write_program_json(program_dir: Path, spec: TaskSpec, choice: dict[str, str]) -> None:
-    write_atomic(program_dir / "program.json", json.dumps({
+    write_atomic(program_dir / PROGRAM_JSON, json.dumps({
         "task": spec.task, "problem_type": spec.problem_type, "modality": spec.modality,
         "target": spec.target, "metric": spec.metric, "direction": spec.direction,
         "task_hash": spec.task_hash, "choice": choice}, indent=2) + "\n")
@@ -109,7 +128,7 @@ def write_program_json(program_dir: Path, spec: TaskSpec, choice: dict[str, str]
 
 def run_pipeline(program_dir: Path, cancel: threading.Event | None = None) -> dict[str, Any]:
     """Run the finished program as a user would; its JSON line, or a failure record."""
-    result = run_python(["pipeline.py"], cwd=program_dir, limits=Limits(wall_seconds=600,
+    result = run_python([PIPELINE], cwd=program_dir, limits=Limits(wall_seconds=600,
                         memory_mb=4096), cancel=cancel)
     reply = last_json_line(result.stdout)
     if result.returncode != 0 or reply is None:
@@ -129,14 +148,14 @@ def generate_program(task_file: Path, line: int | None, options: GenerateOptions
     task_file = task_file.resolve()
     block = pick_block(task_file, line)
     program_dir = (options.out or program_dir_for(task_file, block)).resolve()
-    staging = program_dir.parent / f".{program_dir.name}.staging"
+    staging = staging_dir(program_dir)
     emit = events or (lambda event: None)
     emit(ProgressEvent("spec", "understanding the task", 0.02))
-    llm, endpoint = open_llm(options.llm, program_dir / ".text2ml" / "cache",
+    llm, endpoint = open_llm(options.llm, program_dir / CACHE,
                              lambda msg: emit(ProgressEvent("llm", msg, 0.02)))
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        spec = understand(block.text, llm, task_file.parent, staging / ".text2ml" / "probe")
+        spec = understand(block.text, llm, task_file.parent, staging / PROBE)
         write_static_files(staging, spec, task_file, {})
         generator = Generator(spec, staging, llm, options.candidates, options.repairs,
                               options.parallel or endpoint.parallel, events, cancel,
@@ -163,7 +182,7 @@ def set_aside_failed(program_dir: Path, outcomes: dict[str, SlotOutcome]) -> Non
             source = candidate_path(program_dir, slot, name)
             if record.status == "passed" or not source.exists():
                 continue
-            target = program_dir / REJECTED / slot / f"{name}.py"
+            target = rejected_path(program_dir, slot, name)
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(source, target)
             for failure in record.failures:
@@ -174,9 +193,9 @@ def set_aside_failed(program_dir: Path, outcomes: dict[str, SlotOutcome]) -> Non
 def move_into_place(staging: Path, program_dir: Path) -> None:
     """Replace the program's generated files with the staged ones (user edits backed up)."""
     program_dir.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(program_dir / "candidates", ignore_errors=True)
+    shutil.rmtree(program_dir / CANDIDATES, ignore_errors=True)
     shutil.rmtree(program_dir / REJECTED, ignore_errors=True)
-    probe = staging / ".text2ml" / "probe"
+    probe = staging / PROBE
     for source in sorted(staging.rglob("*")):
         if source.is_file() and probe not in source.parents:
             target = program_dir / source.relative_to(staging)
@@ -230,9 +249,8 @@ def slot_stats(outcomes: dict[str, SlotOutcome], llm: Any) -> dict[str, Any]:
 
 def build_manifest(program_dir: Path, spec: TaskSpec, task_file: Path, block: TaskBlock,
                    outcomes: dict[str, SlotOutcome], llm: Any, model: str) -> dict[str, Any]:
-    files = ["data.py", "pipeline.py", "program.json", "tests/test_pipeline.py"]
-    files += [p.relative_to(program_dir).as_posix()
-              for p in sorted((program_dir / "candidates").glob("*/*.py"))]
+    files = list(RENDERED_FILES)
+    files += [p.relative_to(program_dir).as_posix() for p in candidate_files(program_dir)]
     return {
         "version": 1,
         "task": spec.task, "task_hash": spec.task_hash, "block_id": block_id(block),
@@ -263,10 +281,11 @@ def test_program(program_dir: Path, *, slots: list[str] | None = None,
     """Re-run the contextual tests of every candidate on disk (or of some slots)."""
     program_dir = program_dir.resolve()
     manifest = read_manifest(program_dir)
-    if not (program_dir / "program.json").exists():
-        raise TaskError(f"{program_dir} is not a text2ml program (no program.json).",
+    program = read_program_json(program_dir)
+    if program is None:
+        raise TaskError(f"{program_dir} is not a text2ml program (no {PROGRAM_JSON}).",
                         hint="Run `text2ml generate` on a task file first.")
-    choice = json.loads((program_dir / "program.json").read_text()).get("choice", {})
+    choice = program.get("choice", {})
     failures: list[Failure] = []
     passed = total = 0
     for slot in GENERATED_SLOTS:
@@ -274,7 +293,7 @@ def test_program(program_dir: Path, *, slots: list[str] | None = None,
             continue
         upstream = {s: choice[s] for s in GENERATED_SLOTS[: GENERATED_SLOTS.index(slot)]
                     if s in choice}
-        for path in sorted((program_dir / "candidates" / slot).glob("*.py")):
+        for path in candidate_files(program_dir, slot):
             verdict = test_candidate(program_dir, slot, path.stem, upstream, cancel=cancel)
             total += 1
             passed += verdict.passed
@@ -325,7 +344,7 @@ def regenerate_module(program_dir: Path, slot: str, candidate: str, options: Gen
         raise TaskError(f"{path} does not exist.")
     backups = protect_user_edits(program_dir)
     spec = spec_from_manifest(manifest)
-    llm, endpoint = open_llm(options.llm, program_dir / ".text2ml" / "cache")
+    llm, endpoint = open_llm(options.llm, program_dir / CACHE)
     outcomes = outcomes_from_manifest(manifest)
     generator = Generator(spec, program_dir, llm, options.candidates, options.repairs, 1,
                           events, cancel)

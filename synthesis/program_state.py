@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.layout import (
+    MANIFEST,
+    PIPELINE,
+    ProgramError,
+    read_best_params,
+    read_manifest,
+)
 from text2ml.synthesis.task import TaskBlock, block_id, slug
-
-MANIFEST = Path(".text2ml") / "manifest.json"
 
 
 def program_dir_for(task_file: Path, block: TaskBlock) -> Path:
     """The default program folder: next to the task file, named after the task's first words."""
     return task_file.resolve().parent / slug(block)
-
-
-def read_manifest(program_dir: Path) -> dict[str, Any]:
-    path = program_dir / MANIFEST
-    if not path.exists():
-        return {}
-    try:
-        return json.loads(path.read_text())
-    except json.JSONDecodeError:
-        return {}
-
-
-def write_manifest(program_dir: Path, manifest: dict[str, Any]) -> None:
-    write_atomic(program_dir / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
 
 
 def find_program(task_file: Path, block: TaskBlock) -> Path | None:
@@ -39,7 +28,10 @@ def find_program(task_file: Path, block: TaskBlock) -> Path | None:
         return default
     wanted = block_id(block)
     for manifest_path in task_file.resolve().parent.glob(f"*/{MANIFEST.as_posix()}"):
-        manifest = read_manifest(manifest_path.parent.parent)
+        try:
+            manifest = read_manifest(manifest_path.parent.parent)
+        except ProgramError:  # another program's broken manifest is not this block's program
+            continue
         if manifest.get("block_id") == wanted:
             return manifest_path.parent.parent
     return None
@@ -65,11 +57,16 @@ class ProgramState:
 
     @property
     def entry(self) -> Path:
-        return self.program_dir / "pipeline.py"
+        return self.program_dir / PIPELINE
 
 
 def load_state(program_dir: Path) -> ProgramState | None:
-    manifest = read_manifest(program_dir)
+    """The state the editor shows; None when there is no program (or its manifest is broken,
+    so the editor offers to generate it again)."""
+    try:
+        manifest = read_manifest(program_dir)
+    except ProgramError:
+        return None
     if not manifest:
         return None
     slots = {
@@ -80,9 +77,11 @@ def load_state(program_dir: Path) -> ProgramState | None:
     }
     states = [c for cands in slots.values() for c in cands]
     best = None
-    best_file = program_dir / "best_params.json"
-    if best_file.exists():
-        saved = json.loads(best_file.read_text())
+    try:
+        saved = read_best_params(program_dir)
+    except ProgramError:
+        saved = None
+    if saved is not None:
         best = {"metric": manifest.get("spec", {}).get("metric", ""),
                 "score": saved.get("best_value"), "trials": saved.get("n_trials"),
                 "test_score": saved.get("test_score")}

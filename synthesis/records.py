@@ -7,9 +7,6 @@ from typing import Any
 
 from text2ml.synthesis.errors import UserError
 
-SLOTS: tuple[str, ...] = ("data", "features", "model", "training", "postprocess")
-GENERATED_SLOTS: tuple[str, ...] = ("features", "model", "training", "postprocess")
-
 
 @dataclass
 class Failure:

@@ -13,12 +13,13 @@ from typing import Any
 from text2ml.synthesis.autofix import autofix
 from text2ml.synthesis.contracts import CONTRACTS
 from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.layout import GENERATED_SLOTS, candidate_path
 from text2ml.synthesis.llm.replies import extract_code, syntax_error
 from text2ml.synthesis.prompts import generation_messages, repair_messages
-from text2ml.synthesis.records import GENERATED_SLOTS, Cancelled, Failure, ProgressEvent
+from text2ml.synthesis.records import Cancelled, Failure, ProgressEvent
 from text2ml.synthesis.sandbox.limits import Limits
 from text2ml.synthesis.spec import TaskSpec
-from text2ml.synthesis.testing import DEFAULT_LIMITS, Verdict, candidate_path, test_candidate
+from text2ml.synthesis.testing import DEFAULT_LIMITS, Verdict, test_candidate
 
 DEFAULT_CANDIDATES = {"features": 2, "model": 3, "training": 1, "postprocess": 1}
 Events = Callable[[ProgressEvent], None]

@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from text2ml.synthesis.children.protocol import last_json_line
 from text2ml.synthesis.contracts import CONTRACTS
+from text2ml.synthesis.layout import candidate_path
 from text2ml.synthesis.records import Failure
 from text2ml.synthesis.sandbox.limits import Limits
 from text2ml.synthesis.sandbox.warm import run_module
@@ -32,10 +34,6 @@ class Verdict:
         return not self.failures
 
 
-def candidate_path(program_dir: Path, slot: str, candidate: str) -> Path:
-    return program_dir / "candidates" / slot / f"{candidate}.py"
-
-
 def static_failures(program_dir: Path, slot: str, candidate: str, code: str) -> list[Failure]:
     path = candidate_path(program_dir, slot, candidate)
     return [Failure(slot, candidate, p.check, p.message, str(path), p.line)
@@ -54,13 +52,12 @@ def test_candidate(program_dir: Path, slot: str, candidate: str, choice: dict[st
     request = {"slot": slot, "candidate": candidate, "choice": choice, "sample": sample}
     result = run_module("text2ml.synthesis.children.harness", [], cwd=program_dir, limits=limits,
                         stdin=json.dumps(request), cancel=cancel)
-    lines = [ln for ln in result.stdout.splitlines() if ln.startswith('{"ok"')]
-    if result.killed or not lines:
+    reply = last_json_line(result.stdout)
+    if result.killed or reply is None or "ok" not in reply:
         check = result.killed or "crash"
         verdict.failures = [Failure(slot, candidate, check, f"the test run {result.reason}",
                                     str(path), None, result.stderr[-3000:])]
         return verdict
-    reply = json.loads(lines[-1])
     verdict.failures = [Failure(slot, candidate, f["check"], f["message"], str(path), f["line"],
                                 f["traceback"]) for f in reply["failures"]]
     verdict.profile, verdict.score = reply["profile"], reply["score"]

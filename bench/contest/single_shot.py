@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from text2ml.synthesis.layout import DATA
 from text2ml.synthesis.llm.client import LLMClient, LLMError
 from text2ml.synthesis.llm.replies import extract_code
 from text2ml.synthesis.sandbox.limits import Limits, run_python
@@ -56,7 +57,7 @@ def attempt(code: str, folder: Path, ref: Reference, grounded: bool) -> tuple[An
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     if grounded:
-        shutil.copy(ref.folder / "data.py", folder / "data.py")
+        shutil.copy(ref.folder / DATA, folder / DATA)
     (folder / "solution.py").write_text(code)
     if not FIT_CALL.search(code):
         return None, "The script trains no model: call fit on the training split."

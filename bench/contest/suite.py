@@ -17,6 +17,7 @@ from typing import Any
 
 from text2ml.synthesis.generate import write_static_files
 from text2ml.synthesis.grounding import DataSource, probe
+from text2ml.synthesis.layout import PIPELINE, PROGRAM_JSON
 from text2ml.synthesis.profiles import describe
 from text2ml.synthesis.spec import METRIC_DIRECTIONS, TaskSpec
 from text2ml.synthesis.task import find_task_blocks
@@ -63,7 +64,7 @@ class Reference:
 
     def __init__(self, task: BenchTask, folder: Path) -> None:
         self.task, self.folder = task, folder
-        if not (folder / "program.json").exists():
+        if not (folder / PROGRAM_JSON).exists():
             source = probe(DataSource(task.kind, task.reference, f"`{task.reference}`"),
                            TASKS_DIR, folder / ".probe")
             spec = TaskSpec(task=task.text, problem_type=task.problem_type, modality="tabular",
@@ -80,7 +81,7 @@ class Reference:
     def pipeline(self) -> ModuleType:
         """The reference pipeline.py; its load_data_module() gives data.py."""
         spec = importlib.util.spec_from_file_location(f"ref_{self.task.name}_pipeline",
-                                                      self.folder / "pipeline.py")
+                                                      self.folder / PIPELINE)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)

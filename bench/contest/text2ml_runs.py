@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from text2ml.synthesis.llm.replies import last_json_line
+from text2ml.synthesis.children.protocol import last_json_line
+from text2ml.synthesis.layout import PIPELINE, read_program_json
 from text2ml.synthesis.sandbox.limits import Limits, run_python
 
 from contest.suite import BenchTask
@@ -31,7 +31,7 @@ def cli(args: list[str], timeout: float) -> tuple[dict[str, Any] | None, str, fl
 
 def final_score(program: Path) -> tuple[float | None, str]:
     """`python pipeline.py --final`, as a user would run it; None with the reason if it fails."""
-    result = run_python(["pipeline.py", "--final"], cwd=program, limits=FINAL_LIMITS)
+    result = run_python([PIPELINE, "--final"], cwd=program, limits=FINAL_LIMITS)
     reply = last_json_line(result.stdout)
     if not result.ok or reply is None:
         return None, f"pipeline.py --final {result.reason}"
@@ -40,7 +40,7 @@ def final_score(program: Path) -> tuple[float | None, str]:
 
 def misread(program: Path, task: BenchTask) -> str:
     """What text2ml understood differently from the suite (so its score is not comparable)."""
-    meta = json.loads((program / "program.json").read_text())
+    meta = read_program_json(program) or {}
     wrong = [f"{key} {meta.get(key)!r} instead of {want!r}" for key, want in
              (("target", task.target), ("metric", task.metric),
               ("problem_type", task.problem_type)) if meta.get(key) != want]

@@ -3,7 +3,8 @@
 Usage (cwd = the program folder, request as JSON on stdin):
     python -m text2ml.synthesis.children.harness
     {"slot": "model", "candidate": "c2", "choice": {"features": "c1"}, "sample": 2000}
-Prints one JSON line: {"ok", "failures": [...], "profile": {...}, "score": float | null}.
+Prints one JSON line (`children.protocol`; the module's own prints go to stderr):
+    {"ok", "failures": [...], "profile": {...}, "score": float | null}.
 Upstream slots use the accepted candidates in `choice`, so each module is tested on the real
 output of the modules before it.
 """
@@ -21,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from text2ml.synthesis.children.protocol import say, take_stdout
+from text2ml.synthesis.layout import PIPELINE, candidate_path
 from text2ml.synthesis.profiles import array_profile, target_profile
 
 
@@ -31,7 +34,7 @@ class CheckFailed(Exception):
 
 
 def _import_pipeline(program: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("program_pipeline", program / "pipeline.py")
+    spec = importlib.util.spec_from_file_location("program_pipeline", program / PIPELINE)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -146,12 +149,13 @@ class Harness:
 
 
 def main() -> int:
+    channel = take_stdout()
     request = json.loads(sys.stdin.read())
     program = Path.cwd()
-    path = program / "candidates" / request["slot"] / f"{request['candidate']}.py"
+    path = candidate_path(program, request["slot"], request["candidate"])
     try:
         outcome = Harness(program, request).run()
-        print(json.dumps({"ok": True, "failures": [], **outcome}))
+        say({"ok": True, "failures": [], **outcome}, channel)
     except Exception as exc:  # every failure becomes a record for the repair prompt
         tb = traceback.extract_tb(exc.__traceback__)
         check = exc.check if isinstance(exc, CheckFailed) else "runtime"
@@ -162,7 +166,7 @@ def main() -> int:
                        "models, fewer estimators, no copies of the data")
         failure = {"check": check, "message": message[:2000], "line": _line_in(tb, path),
                    "traceback": "".join(traceback.format_exception(exc, limit=-8))[-4000:]}
-        print(json.dumps({"ok": False, "failures": [failure], "profile": {}, "score": None}))
+        say({"ok": False, "failures": [failure], "profile": {}, "score": None}, channel)
     return 0
 
 

@@ -1,6 +1,6 @@
 """`python -m text2ml.synthesis.children.llm_server`: llama.cpp's OpenAI-compatible server
-in-process, plus what text2ml needs around it: an idle watchdog that stops the server when nobody has
-used it for a while, a clear exit code when the port is taken, and a speed endpoint.
+in-process, plus what text2ml needs around it: an idle watchdog that stops the server when
+nobody has used it for a while, a clear exit code when the port is taken, and a speed endpoint.
 
 Run by `text2ml.synthesis.llm.embedded` as a detached child; `text2ml llm serve` runs it in the
 foreground. Exit codes: 0 clean stop (signal or idle), 2 bad arguments, 3 model failed to

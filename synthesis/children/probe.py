@@ -1,6 +1,7 @@
 """Child-process entry that loads a data source and prints its profile as one JSON line.
 
 Usage: python -m text2ml.synthesis.children.probe DIR   (DIR holds a rendered data.py)
+Prints {"ok": true, "profile", "column_names"} or {"ok": false, "error", "traceback"}.
 The loading call comes from the task, so it runs here, in the sandbox, never in the editor's
 process.
 """
@@ -8,16 +9,18 @@ process.
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 import traceback
 from pathlib import Path
 
+from text2ml.synthesis.children.protocol import say, take_stdout
+from text2ml.synthesis.layout import DATA
 from text2ml.synthesis.profiles import frame_profile
 
 
 def main(folder: str) -> int:
-    path = Path(folder) / "data.py"
+    channel = take_stdout()
+    path = Path(folder) / DATA
     try:
         spec = importlib.util.spec_from_file_location("probe_data", path)
         assert spec is not None and spec.loader is not None
@@ -25,11 +28,11 @@ def main(folder: str) -> int:
         spec.loader.exec_module(module)
         frame = module.load_frame()
     except Exception as exc:  # the task's loader failed: report it, do not crash
-        print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}",
-                          "traceback": traceback.format_exc(limit=5)}))
+        say({"ok": False, "error": f"{type(exc).__name__}: {exc}",
+             "traceback": traceback.format_exc(limit=5)}, channel)
         return 0
-    print(json.dumps({"ok": True, "profile": frame_profile(frame),
-                      "column_names": [str(c) for c in frame.columns]}))
+    say({"ok": True, "profile": frame_profile(frame),
+         "column_names": [str(c) for c in frame.columns]}, channel)
     return 0
 
 

@@ -1,6 +1,8 @@
 """A warm parent for sandboxed runs: imports the heavy libraries once, then forks per run.
 
-Started by `text2ml.synthesis.sandbox.warm`; speaks JSON lines. Each request on stdin:
+Started by `text2ml.synthesis.sandbox.warm`; speaks JSON lines (`children.protocol`): first
+    {"ready": true}
+then, for each request on stdin
     {"id", "module", "argv", "cwd", "stdin", "stdout", "stderr", "memory", "cpu"}
 (file paths for the three streams, limits in bytes and seconds). It answers
     {"id", "pid"}                      once the run has started (its own process group),
@@ -10,13 +12,15 @@ Single-threaded on purpose: forking a process that has other threads can deadloc
 
 from __future__ import annotations
 
-import json
 import os
 import resource
 import runpy
 import select
 import sys
 from typing import Any
+
+from text2ml.synthesis.children.protocol import read_message, say
+from text2ml.synthesis.sandbox.deadline import kill_group
 
 # What every contract test needs; importing it here saves each run about 2.5 s.
 PRELOAD = ("numpy", "pandas", "sklearn.base", "sklearn.pipeline", "sklearn.compose",
@@ -65,8 +69,7 @@ def _child(request: dict[str, Any]) -> None:
 
 
 def _say(message: dict[str, Any]) -> None:
-    sys.__stdout__.write(json.dumps(message) + "\n")  # type: ignore[union-attr]
-    sys.__stdout__.flush()  # type: ignore[union-attr]
+    say(message, sys.__stdout__)
 
 
 def main() -> int:
@@ -83,11 +86,11 @@ def main() -> int:
             if not chunk:
                 open_input = False  # the parent is gone: nobody will stop a runaway run
                 for pid in running:
-                    _kill_group(pid)
+                    kill_group(pid)
             pending += chunk
             *lines, pending = pending.split(b"\n")
             for line in lines:
-                request = json.loads(line)
+                request = read_message(line)
                 pid = os.fork()
                 if pid == 0:
                     _child(request)
@@ -99,13 +102,6 @@ def main() -> int:
                 break
             _say({"id": running.pop(pid), "status": status, "maxrss_kb": usage.ru_maxrss})
     return 0
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, 9)
-    except OSError:
-        pass
 
 
 if __name__ == "__main__":

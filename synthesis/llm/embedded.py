@@ -32,6 +32,7 @@ from text2ml.synthesis.llm.model_files import (
     ensure_model_file,
     model_file_location,
 )
+from text2ml.synthesis.sandbox.environment import thread_env
 
 START_TIMEOUT_S = 120.0
 PROMPT_CACHE_BYTES = 1 << 30
@@ -149,9 +150,7 @@ def launcher_command(model_path: str, alias: str, port: int, *, n_ctx: int = 819
 def launcher_env() -> dict[str, str]:
     """llama.cpp sizes its own thread pool from --n-threads; BLAS pools stay at one thread so
     they do not compete with it on a small machine."""
-    threads = str(os.cpu_count() or 1)
-    env = {**os.environ, "OMP_NUM_THREADS": threads, "OPENBLAS_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1"}
+    env = {**os.environ, **thread_env(1), "OMP_NUM_THREADS": str(os.cpu_count() or 1)}
     env.pop("CONFIG_FILE", None)  # llama_cpp.server would take its settings from that file
     return env
 

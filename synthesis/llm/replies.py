@@ -7,6 +7,9 @@ import json
 import re
 from typing import Any
 
+# grounding.probe still reads a child's result from here; the protocol owns it.
+from text2ml.synthesis.children.protocol import last_json_line  # noqa: F401
+
 FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 CODE_START = re.compile(r"^(?:import |from \w|def |class |@|[A-Z_][A-Z0-9_]* ?=|#)", re.M)
 
@@ -37,12 +40,6 @@ def syntax_error(code: str) -> str | None:
         where = f"line {exc.lineno}: " if exc.lineno else ""
         return f"{where}{exc.msg}"
     return None
-
-
-def last_json_line(output: str) -> Any:
-    """The last line of a child's output that is a JSON object (its result), or None."""
-    lines = [ln for ln in output.splitlines() if ln.startswith("{")]
-    return json.loads(lines[-1]) if lines else None
 
 
 def extract_json(reply: str) -> Any:

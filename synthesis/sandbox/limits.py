@@ -9,7 +9,6 @@ pipe while we wait for it.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -20,11 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-SECRET = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?)$", re.IGNORECASE)
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                    "NUMEXPR_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+from text2ml.synthesis.sandbox.deadline import Deadline, watch
+from text2ml.synthesis.sandbox.environment import scrubbed_env
+
+__all__ = ["Limits", "SandboxResult", "limit_hit", "run_python", "scrubbed_env", "tail"]
+
 OUTPUT_LIMIT = 1_000_000  # characters of stdout/stderr kept; the tail matters most
-POLL_SECONDS = 0.05
 
 # Runs first in the child: set the limits, then become the real command (same pid).
 _TRAMPOLINE = (
@@ -79,18 +79,6 @@ class SandboxResult:
         return "finished"
 
 
-def scrubbed_env(threads: int = 1, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The parent's environment without secrets, with thread counts pinned."""
-    env = {k: v for k, v in os.environ.items() if not SECRET.search(k)}
-    env.update({name: str(threads) for name in THREAD_VARIABLES})
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    env["PYTHONHASHSEED"] = "0"
-    env["PYTHONUNBUFFERED"] = "1"
-    env["MPLBACKEND"] = "Agg"
-    env.update(extra or {})
-    return env
-
-
 def run_python(args: list[str], *, cwd: Path | str, limits: Limits = Limits(),
                env_extra: dict[str, str] | None = None, stdin: str | None = None,
                cancel: threading.Event | None = None) -> SandboxResult:
@@ -102,12 +90,12 @@ def run_python(args: list[str], *, cwd: Path | str, limits: Limits = Limits(),
             tempfile.TemporaryFile() as err:
         given.write((stdin or "").encode())
         given.seek(0)
-        started = time.monotonic()
+        deadline = Deadline(limits.wall_seconds, cancel)
         child = subprocess.Popen(command, cwd=str(cwd), stdin=given, stdout=out, stderr=err,
                                  env=scrubbed_env(limits.threads, env_extra),
                                  start_new_session=True)
-        status, peak_kb, killed = _wait(child, limits, cancel, started)
-        seconds = time.monotonic() - started
+        status, peak_kb, killed = _wait(child, deadline)
+        seconds = time.monotonic() - deadline.started
         stdout, stderr = tail(out), tail(err)
     returncode = os.waitstatus_to_exitcode(status)
     if killed is None:
@@ -115,35 +103,22 @@ def run_python(args: list[str], *, cwd: Path | str, limits: Limits = Limits(),
     return SandboxResult(returncode, stdout, stderr, seconds, killed, peak_kb / 1024, limits)
 
 
-def _wait(child: subprocess.Popen[bytes], limits: Limits, cancel: threading.Event | None,
-          started: float) -> tuple[int, int, str | None]:
+def _wait(child: subprocess.Popen[bytes], deadline: Deadline) -> tuple[int, int, str | None]:
     """Wait for the child with wait4 (for its peak memory); kill its group when it must stop."""
-    pid = child.pid
-    killed: str | None = None
-    while True:
-        done, status, usage = os.wait4(pid, os.WNOHANG)
+    ended: list[tuple[int, int]] = []
+
+    def wait_end(seconds: float) -> bool:
+        done, status, usage = os.wait4(child.pid, os.WNOHANG)
         if done:
             child.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
-            _kill_group(pid)  # grandchildren the module left behind
-            return status, usage.ru_maxrss, killed
-        if killed is None:
-            if cancel is not None and cancel.is_set():
-                killed = "cancelled"
-            elif time.monotonic() - started > limits.wall_seconds:
-                killed = "timeout"
-            if killed:
-                _kill_group(pid)
-        if cancel is not None:
-            cancel.wait(POLL_SECONDS)
-        else:
-            time.sleep(POLL_SECONDS)
+            ended.append((status, usage.ru_maxrss))
+            return True
+        deadline.pause(seconds)
+        return False
 
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    killed = watch(child.pid, wait_end, deadline)
+    status, peak_kb = ended[0]
+    return status, peak_kb, killed
 
 
 def limit_hit(returncode: int, stderr: str, limits: Limits) -> str | None:

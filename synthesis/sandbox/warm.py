@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import atexit
 import itertools
-import json
 import os
 import signal
 import subprocess
@@ -23,15 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from text2ml.synthesis.sandbox.limits import (
-    POLL_SECONDS,
-    Limits,
-    SandboxResult,
-    limit_hit,
-    run_python,
-    scrubbed_env,
-    tail,
-)
+from text2ml.synthesis.children.protocol import line as protocol_line
+from text2ml.synthesis.children.protocol import read_message
+from text2ml.synthesis.sandbox.deadline import Deadline, watch
+from text2ml.synthesis.sandbox.environment import scrubbed_env
+from text2ml.synthesis.sandbox.limits import Limits, SandboxResult, limit_hit, run_python, tail
 
 START_SECONDS = 60.0
 DEFAULT_LIMITS = Limits()
@@ -74,7 +69,7 @@ class Zygote:
     def _read(self) -> None:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
-            message = json.loads(line)
+            message = read_message(line)
             if message.get("ready"):
                 self._ready.set()
                 continue
@@ -100,7 +95,7 @@ class Zygote:
         with self._lock:
             self._runs[run_id] = run
             assert self.proc.stdin is not None
-            self.proc.stdin.write((json.dumps({**request, "id": run_id}) + "\n").encode())
+            self.proc.stdin.write(protocol_line({**request, "id": run_id}).encode())
             self.proc.stdin.flush()
         if not run.started.wait(START_SECONDS) or not run.pid:
             raise ZygoteError("the warm test process did not start the run")
@@ -151,11 +146,11 @@ def run_module(module: str, argv: list[str], *, cwd: Path | str, limits: Limits 
         Path(paths["stderr"]).touch()
         request = {"module": module, "argv": argv, "cwd": str(cwd), **paths,
                    "memory": (limits.memory_mb or 0) * 1024 * 1024, "cpu": limits.cpu_seconds}
-        started = time.monotonic()
+        deadline = Deadline(limits.wall_seconds, cancel)
         run = zygote.start(request)
-        killed = _watch(run, limits, cancel, started)
+        killed = watch(run.pid, run.ended.wait, deadline)
         zygote.forget(run)
-        seconds = time.monotonic() - started
+        seconds = time.monotonic() - deadline.started
         with open(paths["stdout"], "rb") as out, open(paths["stderr"], "rb") as err:
             stdout, stderr = tail(out), tail(err)
     returncode = os.waitstatus_to_exitcode(run.status)
@@ -163,23 +158,3 @@ def run_module(module: str, argv: list[str], *, cwd: Path | str, limits: Limits 
     return SandboxResult(returncode, stdout, stderr, seconds, killed, run.maxrss_kb / 1024,
                          limits)
 
-
-def _watch(run: _Run, limits: Limits, cancel: threading.Event | None,
-           started: float) -> str | None:
-    killed: str | None = None
-    while not run.ended.wait(POLL_SECONDS):
-        if killed is None:
-            if cancel is not None and cancel.is_set():
-                killed = "cancelled"
-            elif time.monotonic() - started > limits.wall_seconds:
-                killed = "timeout"
-            if killed:
-                try:
-                    os.killpg(run.pid, signal.SIGKILL)
-                except OSError:
-                    pass
-    try:
-        os.killpg(run.pid, signal.SIGKILL)  # grandchildren the module left behind
-    except OSError:
-        pass
-    return killed
