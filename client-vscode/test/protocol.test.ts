@@ -155,7 +155,9 @@ describe('the text2ml server, driven as the extension drives it', { skip }, () =
     // The endpoint is a closed port: the job fails fast, and says so in plain words.
     const failure = await client().waitFor(
       () => client().messages.find((m) => m.type === 1 && m.message.includes('generating the program')), 'the failure message');
-    assert.match(failure.message, /LLM could not answer/);
+    // An LLM error is a user error: plain words, the hint to check the endpoint on the next line.
+    assert.match(failure.message, /the LLM at .*\n.*`text2ml llm status`/);
+    assert.doesNotMatch(failure.message, /unexpected/);
     assert.match(failure.message, /text2ml\.llm\.baseUrl/);
     const [values] = [...client().progress.values()];
     assert.deepEqual(values.map((value) => value.kind).filter((kind, i, all) => all.indexOf(kind) === i),
