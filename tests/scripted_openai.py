@@ -115,24 +115,27 @@ def completion(request: dict[str, Any], text: str, finish_reason: str = "stop") 
 
 
 def task_reading(request: dict[str, Any]) -> dict[str, Any] | None:
-    """For a task-spec prompt: the JSON a careful model would give, read off the task text."""
+    """For the spec step's constrained choices: what a careful model picks from the enum —
+    the data set or column whose words the task uses most."""
     import re
 
+    response_format = request.get("response_format") or {}
+    schema = response_format.get("json_schema", {}).get("schema") or \
+        response_format.get("schema") or {}
     prompt = str(request["messages"][-1]["content"])
-    if "answer with one JSON object" not in prompt:
-        return None
-    task = prompt.split("Task:", 1)[-1]
-    source = re.search(r"[\w.]+\.load_\w+|[\w./-]+\.(?:csv|parquet)", task)
-    target = re.search(r"`(\w+)`", task)
-    kind = "regression" if re.search(r"regress|rmse|mae", task, re.I) else "classification"
-    return {"problem_type": kind, "modality": "tabular",
-            "data_source": source.group() if source else "",
-            "target": target.group(1) if target else "target",
-            "metric": "rmse" if kind == "regression" else "accuracy"}
+    task = prompt.split("Task:", 1)[-1].lower()
+    for key in ("choice", "target"):
+        options = schema.get("properties", {}).get(key, {}).get("enum")
+        if options:
+            def overlap(option: str) -> int:
+                return sum(w in task for w in re.findall(r"[a-z0-9]{3,}", option.lower()))
+            return {key: max(options, key=overlap)}
+    return None
 
 
 def competent(request: dict[str, Any]) -> str:
-    """A well-behaved model: the spec as JSON; for a module, the prompt's own worked example."""
+    """A well-behaved model: for the spec step's choices the fitting enum value; for a module,
+    the prompt's own worked example."""
     import re
 
     reading = task_reading(request)

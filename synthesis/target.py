@@ -1,0 +1,202 @@
+"""Which column the task wants predicted, among the real columns of its data.
+
+Rules first: a quoted or backticked column, "column X" / "target X", the column named in
+the clause after "predict/classify/forecast …" and before "from/using …", a column the text
+names alone, the data set's own response (scikit-learn's `target`). Then, if an LLM is at
+hand, a choice constrained to the real column names. A name the task gives explicitly as
+the target but that is not a column is an error naming it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from text2ml.synthesis.catalog.words import squash, words
+from text2ml.synthesis.records import TaskError
+
+QUOTED = re.compile(r"[`'\"“‘]([^`'\"”’\n]{1,60})[`'\"”’]")
+_NAME = r"\s*(?:the\s+)?[`'\"]?([A-Za-z_][\w.]*)"
+# "target column: churn", "label = y", "predict the column price": a name given as the target
+STRONG = re.compile(r"\b(?:target|label|response|outcome)(?:\s+(?:column|variable)\s*(?:is|=|:)?|"
+                    r"\s*(?:=|:)|\s+is)" + _NAME + r"|\bpredict(?:ing)?\s+(?:the\s+)?(?:column|"
+                    r"variable)" + _NAME, re.IGNORECASE)
+WEAK = re.compile(r"\b(?:target|label)\s+[`'\"]?([A-Za-z_][\w.]*)", re.IGNORECASE)
+GENERIC = re.compile(r"\bcolumn\s+[`'\"]?([A-Za-z_][\w.]*)|([A-Za-z_][\w.]*)[`'\"]?\s+column\b",
+                     re.IGNORECASE)
+CUE = re.compile(r"\b(predict\w*|forecast\w*|classify\w*|estimat\w*|guess\w*|tell\w*|regress\w*|"
+                 r"determin\w*|detect\w*|model\w*|target\w*|label\w*|whether|which|how\s+many|"
+                 r"how\s+much)\b", re.IGNORECASE)
+CLAUSE_END = re.compile(r"\b(from|using|based\s+on|given|with|out\s+of|by\s+means|on\s+the)\b|"
+                        r"[.;,\n]",
+                        re.IGNORECASE)
+NOT_NAMES = {"the", "a", "an", "of", "to", "is", "that", "this", "it", "in", "named", "called"}
+NEVER_TARGETS = {"rownames", "index", "unnamed0"}
+TIME_COLUMNS = re.compile(r"^(year|years|date|datetime|time|timestamp|month|quarter|period|ds|"
+                          r"day|week|obs|t)$", re.IGNORECASE)  # the clock of a series, not it
+
+
+class TargetError(TaskError):
+    """The target cannot be settled; `columns` are the real ones to choose from."""
+
+    def __init__(self, message: str, *, hint: str = "", columns: list[str] | None = None
+                 ) -> None:
+        super().__init__(message, hint=hint)
+        self.columns = columns or []
+
+
+def find_column(name: str, columns: list[str]) -> str | None:
+    """Exact, then case-insensitive, then ignoring spaces and punctuation."""
+    if name in columns:
+        return name
+    for how in (str.lower, squash):
+        found = [c for c in columns if how(c) == how(name)]
+        if len(found) == 1:
+            return found[0]
+    return None
+
+
+def mentioned(text: str, columns: list[str]) -> list[str]:
+    """Columns whose words appear in the text, in order of first mention."""
+    text_words = words(text)
+    joined = " " + " ".join(text_words) + " "
+    squashed = {"".join(text_words[i:i + n]) for n in (1, 2, 3)
+                for i in range(len(text_words))}
+    hits = []
+    for column in columns:
+        column_words = words(column)
+        if not column_words or squash(column) in NEVER_TARGETS or len(squash(column)) < 2:
+            continue
+        phrase = " " + " ".join(column_words) + " "
+        if phrase in joined or squash(column) in squashed:
+            position = joined.find(phrase) if phrase in joined else _squashed_at(
+                text_words, squash(column))
+            hits.append((position, column))
+    return [c for _, c in sorted(hits)]
+
+
+def _squashed_at(text_words: list[str], target: str) -> int:
+    for i in range(len(text_words)):
+        for n in (1, 2, 3):
+            if "".join(text_words[i:i + n]) == target:
+                return len(" ".join(text_words[:i])) + 1
+    return 10**9
+
+
+def target_clause(text: str) -> str:
+    """What follows the first cue verb up to "from/using/…": where the target is named."""
+    cue = CUE.search(text)
+    if cue is None:
+        return ""
+    rest = text[cue.end():]
+    end = CLAUSE_END.search(rest)
+    return rest[: end.start()] if end else rest
+
+
+def settle_target(text: str, columns: list[str], natural: str | None = None,
+                  llm: Any = None, forecasting: bool = False) -> tuple[str, str, int]:
+    """(column, why, LLM calls made)."""
+    clause = target_clause(text)
+    _first_word_after_cue(text, columns)
+    quotable = columns
+    if forecasting:  # a series is predicted from its clock, never the clock itself
+        columns = [c for c in columns if not TIME_COLUMNS.match(c)] or columns
+    quoted = [c for q in QUOTED.findall(text) if (c := find_column(q.strip(), quotable))]
+    if quoted:
+        in_clause = [c for c in quoted if c in mentioned(clause, [c]) or f"{c}" in clause]
+        return (in_clause or quoted)[0], f"quoted `{(in_clause or quoted)[0]}`", 0
+    explicit = _explicit(text, columns)
+    if explicit is not None:
+        return explicit, "named as the column to predict", 0
+    for scope, why in ((clause, "named after the verb"), (text, "the one column the task "
+                                                                "names")):
+        hits = mentioned(scope, columns)
+        if hits and (len(hits) == 1 or scope is clause):
+            return hits[0], f"{why} ({hits[0]!r})", 0
+    if natural and natural in columns:
+        return natural, f"the data set's own response `{natural}`", 0
+    usable = [c for c in columns if squash(c) not in NEVER_TARGETS]
+    if len(usable) == 1:
+        return usable[0], "the only column that can be predicted", 0
+    if llm is not None:
+        picked = choose_column(text, columns, llm)
+        if picked is not None:
+            return picked, "chosen by the LLM among the columns", 1
+    raise TargetError("The task does not say which column to predict.",
+                      hint=f"The data has the columns: {_shown(columns)}. Write e.g. "
+                      f"'predict `{columns[-1]}`'.", columns=columns)
+
+
+def _first_word_after_cue(text: str, columns: list[str]) -> None:
+    """"Predict resale_value for …": an identifier right after the verb is the target; one
+    that is not a column is an error naming it."""
+    cue = CUE.search(text)
+    if cue is None:
+        return
+    match = re.match(r"\s+(?:the\s+)?[`'\"]?([A-Za-z_]\w*)", text[cue.end():])
+    if match and _looks_like_a_column_name(match.group(1)) and \
+            find_column(match.group(1), columns) is None and "_" in match.group(1):
+        raise TargetError(f"The task names `{match.group(1)}` as the target, but the data has "
+                          "no such column.", hint=f"The data has the columns: {_shown(columns)}.",
+                          columns=columns)
+
+
+def _names(pattern: re.Pattern[str], text: str) -> list[str]:
+    return [next(g for g in m.groups() if g).rstrip(".") for m in pattern.finditer(text)]
+
+
+def _explicit(text: str, columns: list[str]) -> str | None:
+    """"target: churn", "column Attrition": a real column; a name given as the target that
+    is not one is an error naming it."""
+    for pattern, strong in ((STRONG, True), (WEAK, False)):
+        for name in _names(pattern, text):
+            if name.lower() in NOT_NAMES or name.lower() in _ORDINARY:
+                continue
+            column = find_column(name, columns)
+            if column is not None:
+                return column
+            if strong or _looks_like_a_column_name(name):
+                raise TargetError(f"The task names `{name}` as the target, but the data has "
+                                  "no such column.", hint=f"The data has the columns: "
+                                  f"{_shown(columns)}.", columns=columns)
+    generic = {c for n in _names(GENERIC, text) if (c := find_column(n, columns))}
+    return generic.pop() if len(generic) == 1 else None
+
+
+_ORDINARY = {"column", "value", "values", "variable", "is", "of", "for", "to", "and", "it",
+             "we", "you", "will", "should", "must", "can", "here", "there", "class", "classes"}
+
+
+def _looks_like_a_column_name(name: str) -> bool:
+    """`churn_flag`, `SalePrice`: written as an identifier, not an ordinary word."""
+    return "_" in name or bool(re.search(r"[a-z][A-Z]|^[A-Z]", name)) or any(
+        ch.isdigit() for ch in name)
+
+
+def _shown(columns: list[str]) -> str:
+    return ", ".join(columns[:25]) + (" …" if len(columns) > 25 else "")
+
+
+COLUMN_PROMPT = """Which column of the data does this machine-learning task want predicted?
+Answer with JSON {{"target": COLUMN}}, COLUMN one of: {columns}
+
+Task:
+{task}
+"""
+
+
+def choose_column(text: str, columns: list[str], llm: Any) -> str | None:
+    """The LLM picks from an enum of the real columns; never a name of its own."""
+    from text2ml.synthesis.llm.replies import extract_json
+
+    choices = [c for c in columns if squash(c) not in NEVER_TARGETS][:200]
+    schema = {"type": "object", "properties": {"target": {"type": "string", "enum": choices}},
+              "required": ["target"]}
+    reply = llm.chat([{"role": "user", "content": COLUMN_PROMPT.format(
+        columns=", ".join(choices), task=text)}], temperature=0.0, max_tokens=60,
+        json_schema=schema, purpose="spec-target")
+    try:
+        picked = extract_json(reply.text).get("target")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return picked if picked in choices else None
