@@ -9,7 +9,15 @@ from typing import Any
 
 from lsprotocol import types
 
-from text2ml.server import blocks, code_actions, code_lens, commands, diagnostics
+from text2ml.server import (
+    blocks,
+    code_actions,
+    code_lens,
+    commands,
+    diagnostics,
+    hover,
+    task_lines,
+)
 from text2ml.server.base import Text2MLServer
 from text2ml.server.config import (
     SECTION,
@@ -89,6 +97,8 @@ def build_server() -> Text2MLServer:
     code_lens.register(server)
     commands.register(server)
     diagnostics.register(server)
+    hover.register(server)
+    task_lines.register(server)
     server.jobs.on_finished(lambda job: blocks.forget_programs())
     if os.environ.get(TEST_COMMANDS_ENV) == "1":
         from text2ml.server import hooks_for_tests

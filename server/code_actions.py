@@ -1,6 +1,7 @@
-"""`textDocument/codeAction`: generate / optimize / re-test / report on a task block, and a quick
-fix that regenerates a failing module. Each action carries its command and arguments, so any
-client can execute it as returned."""
+"""`textDocument/codeAction`: generate / optimize / re-test / report on a task block, a quick
+fix that regenerates a failing module, and quick fixes that add the missing `Data:` or
+`Target:` line to a task that cannot be understood. Each action carries its command and
+arguments, so any client can execute it as returned."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from text2ml.server import blocks, commands, engine
+from text2ml.server import blocks, commands, engine, task_lines
 from text2ml.server.base import Text2MLServer
 from text2ml.server.diagnostics import SOURCE
 
@@ -55,6 +56,24 @@ def quick_fixes(uri: str, path: Path,
     return [fix]
 
 
+def task_fixes(uri: str, diagnostics: list[types.Diagnostic]) -> list[types.CodeAction]:
+    """One quick fix per choice a task diagnostic carries (see diagnostics.publish_task_error)."""
+    fixes = []
+    for diagnostic in diagnostics:
+        data = diagnostic.data
+        if diagnostic.source != SOURCE or diagnostic.code != "task" or not isinstance(data, dict):
+            continue
+        start = diagnostic.range.start
+        where = {"line": start.line, "character": start.character}
+        for choice in data.get("choices") or []:
+            if isinstance(choice, dict) and choice.get("title") and choice.get("line"):
+                fixes.append(action(str(choice["title"]), FIX_KIND, task_lines.INSERT_TASK_LINE,
+                                    [uri, where, str(choice["line"])], [diagnostic]))
+    if len(fixes) == 1:
+        fixes[0].is_preferred = True
+    return fixes
+
+
 def _kind_name(kind: object) -> str:
     return str(getattr(kind, "value", kind) or "")
 
@@ -73,6 +92,7 @@ def code_actions(ls: Text2MLServer,
     if path is None:
         return None
     found = quick_fixes(uri, path, list(params.context.diagnostics))
+    found += task_fixes(uri, list(params.context.diagnostics))
     block = blocks.block_for_line(blocks.document_blocks(ls, uri), params.range.start.line)
     if block is not None:
         found += block_actions(uri, path, block)

@@ -18,6 +18,7 @@ from text2ml.server.base import Text2MLServer
 from text2ml.server.jobs import Job, JobBusy
 from text2ml.server.messages import report_failure
 from text2ml.server.progress import report_progress
+from text2ml.server.task_lines import task_choices
 from text2ml.synthesis.records import Failure, TaskError
 
 if TYPE_CHECKING:
@@ -102,17 +103,29 @@ def publish_failures(server: Text2MLServer, program_dir: Path, failures: list[Fa
         publish(server, client_uri(server, path), "tests", diagnostics)
 
 
-def task_error_diagnostic(block: TaskBlock, error: TaskError) -> types.Diagnostic:
+def task_error_diagnostic(block: TaskBlock, error: TaskError,
+                          choices: list[dict[str, str]] | None = None) -> types.Diagnostic:
+    """`choices` (title, line to insert) become the diagnostic's quick fixes."""
     where = types.Range(types.Position(block.start_line, block.start_character),
                         types.Position(block.end_line, block.end_character))
     return types.Diagnostic(where, str(error), severity=types.DiagnosticSeverity.Error,
-                            code="task", source=SOURCE)
+                            code="task", source=SOURCE,
+                            data={"choices": choices} if choices else None)
 
 
 def publish_task_error(server: Text2MLServer, uri: str, block: TaskBlock,
                        error: TaskError | None) -> None:
-    """Mark (or, with None, clear) a task block that cannot be understood."""
-    publish(server, uri, "task", [task_error_diagnostic(block, error)] if error else [])
+    """Mark (or, with None, clear) a task block that cannot be understood. The error's data
+    or target choices become quick fixes; describing them may probe the data, so call this
+    from a job thread."""
+    choices: list[dict[str, str]] = []
+    fs_path = to_fs_path(uri) if error is not None and uri.startswith("file:") else None
+    if fs_path:
+        try:
+            choices = task_choices(error, Path(fs_path).parent)
+        except Exception as exc:  # the diagnostic matters more than its quick fixes
+            server.log(f"text2ml: could not list the choices for the task: {exc!r}")
+    publish(server, uri, "task", [task_error_diagnostic(block, error, choices)] if error else [])
 
 
 # Re-testing saved modules.
@@ -175,6 +188,9 @@ def did_change(ls: Text2MLServer, params: types.DidChangeTextDocumentParams) -> 
     uri = params.text_document.uri
     if ls.published.get(uri, {}).get("task"):  # the user is rewording the task: it may be fixed
         publish(ls, uri, "task", [])
+    from text2ml.server import hover  # hover registers after this module; it imports it
+
+    hover.forget(uri)
     module = module_of_uri(uri)
     if module is None or ls.loop is None:
         return

@@ -190,3 +190,33 @@ def llm_status(settings: Settings) -> dict[str, Any]:
         model = DEFAULT_MODEL
         active = {"backend": "endpoint", "url": llm.base_url, "model": llm.model}
     return {"active": active, "embedded": server_status(model)}
+
+
+# Reading a task without writing modules (the hover, the quick fixes): job threads only.
+
+def read_task(task_file: Path, block: TaskBlock, settings: Settings) -> Any:
+    """The TaskSpec of one block; a TaskError says what is missing. The LLM is opened only if
+    the rules cannot settle a choice."""
+    from text2ml.synthesis.llm.backend import LazyLLM
+    from text2ml.synthesis.llm.settings import resolve_llm_settings
+    from text2ml.synthesis.spec_report import read_task as read
+
+    llm = LazyLLM(resolve_llm_settings({"base_url": settings.llm_base_url,
+                                        "model": settings.llm_model}))
+    return read(block, task_file, llm)
+
+
+def spec_markdown(spec: Any) -> list[str]:
+    from text2ml.synthesis.spec_report import spec_lines
+
+    return spec_lines(spec, markdown=True)
+
+
+def describe_entry(entry: Any, task_dir: Path, work_dir: Path) -> Any:
+    """A catalog entry with its rows and columns filled in when the probe can read them."""
+    from text2ml.synthesis.catalog.store import describe
+
+    try:
+        return describe(entry, task_dir, work_dir)
+    except Exception:  # a quick fix without rows is still a quick fix
+        return entry

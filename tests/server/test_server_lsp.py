@@ -16,7 +16,8 @@ from lsp_fixtures import command, ended_tokens, open_file, progress_kinds, uri, 
 pytest_plugins = ["lsp_fixtures"]
 
 COMMANDS = {"text2ml.generate", "text2ml.test", "text2ml.optimize", "text2ml.cancel",
-            "text2ml.regenerateModule", "text2ml.showReport", "text2ml.llmStatus"}
+            "text2ml.regenerateModule", "text2ml.showReport", "text2ml.llmStatus",
+            "text2ml.insertTaskLine"}
 
 
 async def state(client: LanguageClient) -> dict:
