@@ -145,7 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
 def add_optional_commands(sub: argparse._SubParsersAction) -> None:
     from text2ml.optimization.cli import add_optimize_commands
     from text2ml.server.cli_llm import add_llm_commands
+    from text2ml.server.cli_spec import add_spec_command
 
+    add_spec_command(sub)
     add_llm_commands(sub)
     add_optimize_commands(sub)
 

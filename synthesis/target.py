@@ -141,6 +141,11 @@ def _first_word_after_cue(text: str, columns: list[str]) -> None:
                           columns=columns)
 
 
+def _written_as_a_name(text: str, name: str) -> bool:
+    """Quoted, backticked or after a colon: the writer meant that exact name."""
+    return bool(re.search(rf"[`'\"]{re.escape(name)}[`'\"]|:\s*{re.escape(name)}\b", text))
+
+
 def _names(pattern: re.Pattern[str], text: str) -> list[str]:
     return [next(g for g in m.groups() if g).rstrip(".") for m in pattern.finditer(text)]
 
@@ -155,7 +160,7 @@ def _explicit(text: str, columns: list[str]) -> str | None:
             column = find_column(name, columns)
             if column is not None:
                 return column
-            if strong or _looks_like_a_column_name(name):
+            if _looks_like_a_column_name(name) or (strong and _written_as_a_name(text, name)):
                 raise TargetError(f"The task names `{name}` as the target, but the data has "
                                   "no such column.", hint=f"The data has the columns: "
                                   f"{_shown(columns)}.", columns=columns)

@@ -59,7 +59,7 @@ def task_text(case: Case) -> str:
 
 def run_case(case: Case, llm: Any, work: Path) -> dict[str, Any]:
     started = time.monotonic()
-    calls_before = llm.usage.calls if llm is not None else 0
+    calls_before = llm.calls if llm is not None else 0
     try:
         spec = understand(task_text(case), llm, WORKSPACE, work / case.id,
                           catalog=full_catalog(WORKSPACE))
@@ -69,7 +69,7 @@ def run_case(case: Case, llm: Any, work: Path) -> dict[str, Any]:
         got = {"data": f"{spec.data.kind}:{spec.data.reference}", "target": spec.target,
                "problem_type": spec.problem_type, "metric": spec.metric, "why": spec.why}
     got["seconds"] = round(time.monotonic() - started, 2)
-    got["llm_calls"] = llm.usage.calls - calls_before if llm is not None else 0
+    got["llm_calls"] = llm.calls - calls_before if llm is not None else 0
     got["outcome"] = judge(case, got)
     return got
 
@@ -97,7 +97,7 @@ def judge(case: Case, got: dict[str, Any]) -> str:
 def make_llm(kind: str, model: str | None) -> Any:
     if kind == "none":
         return None
-    from text2ml.synthesis.llm.backend import open_llm
+    from text2ml.synthesis.llm.backend import LazyLLM
     from text2ml.synthesis.llm.settings import resolve_llm_settings
 
     overrides: dict[str, Any] = {}
@@ -105,8 +105,7 @@ def make_llm(kind: str, model: str | None) -> Any:
         overrides["base_url"] = kind
     if model:
         overrides["embedded_model" if kind == "embedded" else "model"] = model
-    client, _ = open_llm(resolve_llm_settings(overrides), cache_dir=None)
-    return client
+    return LazyLLM(resolve_llm_settings(overrides))
 
 
 def summarize(cases: list[Case], results: dict[str, dict[str, Any]]) -> dict[str, Any]:

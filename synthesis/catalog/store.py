@@ -17,6 +17,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
+from text2ml.synthesis.layout import is_program
 from text2ml.synthesis.llm.model_files import cache_root
 from text2ml.synthesis.records import TaskError
 
@@ -89,7 +90,7 @@ def workspace_files(root: Path) -> list[CatalogEntry]:
     for current, folders, files in os.walk(root):
         here = Path(current)
         folders[:] = sorted(f for f in folders if not f.startswith(".")
-                            and f not in SKIPPED_FOLDERS and not (here / f / ".text2ml").exists()
+                            and f not in SKIPPED_FOLDERS and not is_program(here / f)
                             and len((here / f).relative_to(root).parts) <= MAX_DEPTH)
         for name in sorted(files):
             path = here / name

@@ -42,3 +42,29 @@ def open_llm(settings: LLMSettings, cache_dir: Path | None,
                        timeout=settings.timeout, max_retries=settings.max_retries,
                        cache_dir=cache_dir, budget=budget, structured=endpoint.structured)
     return client, endpoint
+
+
+class LazyLLM:
+    """An LLM client opened on its first call: the spec step often settles everything by
+    rules, and then no embedded server is started at all."""
+
+    def __init__(self, settings: LLMSettings, cache_dir: Path | None = None,
+                 say: Callable[[str], None] | None = None) -> None:
+        self.settings, self.cache_dir, self.say = settings, cache_dir, say
+        self.client: LLMClient | None = None
+        self.calls = 0
+
+    def chat(self, *args: object, **kwargs: object) -> object:
+        from text2ml.synthesis.llm.client import LLMUnavailable
+
+        if self.client is None:
+            self.client, _ = open_llm(self.settings, self.cache_dir, self.say)
+        self.calls += 1
+        try:
+            return self.client.chat(*args, **kwargs)  # type: ignore[arg-type]
+        except LLMUnavailable:
+            if not self.settings.uses_embedded:
+                raise
+            # the embedded server stopped (idle, or by `text2ml llm stop`): start it again
+            self.client, _ = open_llm(self.settings, self.cache_dir, self.say)
+            return self.client.chat(*args, **kwargs)  # type: ignore[arg-type]
