@@ -50,7 +50,10 @@ test('settings: the server\'s keys and the extension\'s, nothing else, and no AP
 
 test('setting defaults are the server\'s (server/config.py)', () => {
   const config = read('server/config.py');
-  const slots = /CANDIDATE_SLOTS = \(([^)]*)\)/.exec(config)?.[1].match(/"(\w+)"/g)?.map((s) => s.slice(1, -1));
+  // The candidate slots are the layout module's generated slots (all but the rendered data.py).
+  const slots = /^SLOTS: [^=]+= \(([^)]*)\)/m.exec(read('synthesis/layout.py'))?.[1].match(/"(\w+)"/g)
+    ?.map((s) => s.slice(1, -1)).filter((slot) => slot !== 'data');
+  assert.match(read('synthesis/layout.py'), /^GENERATED_SLOTS: [^=]+= SLOTS\[1:\]/m);
   assert.deepEqual([...CANDIDATE_SLOTS], slots);
   const defaults: { [field: string]: string } = {};
   for (const match of config.matchAll(/^ {4}(\w+): [^=\n]+= ([^#\n]+?)\s*(?:#.*)?$/gm)) {

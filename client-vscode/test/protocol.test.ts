@@ -64,6 +64,9 @@ interface Session {
 async function startSession(settings: SettingReader, trusted = true): Promise<Session> {
   const workspace = mkdtempSync(path.join(os.tmpdir(), 'text2ml-vscode-'));
   writeFileSync(path.join(workspace, 'task.py'), TASK_SOURCE);
+  // The data the task names exists, so generating gets as far as the LLM (a closed port).
+  writeFileSync(path.join(workspace, 'wine.csv'),
+    'alcohol,ash,cultivar\n' + Array.from({ length: 30 }, (_, i) => `${12 + (i % 5) / 10},${2 + (i % 3) / 10},${i % 3}`).join('\n') + '\n');
   const launch = serverLaunch(VENV_PYTHON, environment(), SECRET, workspace);
   const client = TestClient.start(launch, settings);
   await client.initialize(workspace, initializationOptions(serverSettings(settings), trusted));
