@@ -9,7 +9,20 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet 'torch==2.13.0'
-# llama-cpp-python compiles once (about 9 minutes on 2 cores); pip caches the wheel afterwards.
+# llama-cpp-python compiles once (about 9 minutes on 2 cores) into a wheel kept under the
+# user cache. It is built portable (AVX2/FMA, no AVX-512 or AMX): a -march=native build
+# crashed with "Illegal instruction" at the first token on a VM whose CPU reports AMX.
+LLAMA_WHEELS=${TEXT2ML_WHEEL_CACHE:-$HOME/.cache/text2ml-build/wheels-portable}
+LLAMA_VERSION=0.3.36
+if ! ls "$LLAMA_WHEELS"/llama_cpp_python-$LLAMA_VERSION-*.whl >/dev/null 2>&1; then
+  mkdir -p "$LLAMA_WHEELS"
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+-DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF" \
+    .venv/bin/python -m pip wheel --quiet --no-deps --no-cache-dir -w "$LLAMA_WHEELS" \
+    "llama-cpp-python==$LLAMA_VERSION"
+fi
+.venv/bin/python -m pip install --quiet --no-deps --force-reinstall \
+  "$LLAMA_WHEELS"/llama_cpp_python-$LLAMA_VERSION-*.whl
 # The distribution was once named text2ml (a name another PyPI project owns): drop it.
 .venv/bin/python -m pip uninstall --quiet --yes text2ml 2>/dev/null || true
 .venv/bin/python -m pip install --quiet -e '.[embedded,datasets,test]'

@@ -50,11 +50,11 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None) -
     that the LLM (if any) cannot tell apart."""
     index = Index(catalog.entries)
     line = DATA_LINE.search(text)
-    explicit = explicit_entry(line.group(1), catalog, task_dir, strict=True) if line else None
-    if explicit is None:
-        explicit = explicit_entry(text, catalog, task_dir, strict=False)
+    if line:
+        return _from_data_line(line.group(1), catalog, task_dir, index, llm)
+    explicit = explicit_entry(text, catalog, task_dir, strict=False)
     if explicit is not None:
-        return DataChoice(explicit, "named explicitly" + (" on the Data: line" if line else ""))
+        return DataChoice(explicit, "named explicitly")
     named = index.named(text)
     if not named:
         raise DataError("The task does not say which data to use.",
@@ -66,6 +66,21 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None) -
     if not close or best.score >= CLEAR_MARGIN * close[0].score:
         return DataChoice(best.entry, best.why, [r.entry for r in named[1:4]])
     return _choose_among([best, *close], text, llm)
+
+
+def _from_data_line(value: str, catalog: Catalog, task_dir: Path, index: Index,
+                    llm: Any) -> DataChoice:
+    """`Data: sklearn.datasets.load_wine`, `Data: statsmodels sunspots`: an exact reference,
+    else the one entry those words name; anything else is an error about that line."""
+    explicit = explicit_entry(value, catalog, task_dir, strict=False)
+    if explicit is not None:
+        return DataChoice(explicit, "named explicitly on the Data: line")
+    named = index.named(value + " data")
+    if len(named) == 1 or (named and named[0].score >= CLEAR_MARGIN * named[1].score):
+        return DataChoice(named[0].entry, f"named on the Data: line ({named[0].why})")
+    if named:
+        return _choose_among(named[:MAX_CHOICES], value, llm)
+    return explicit_entry(value, catalog, task_dir, strict=True)  # raises, naming the line
 
 
 def suggestions(text: str, catalog: Catalog, index: Index, limit: int = 3) -> list[CatalogEntry]:

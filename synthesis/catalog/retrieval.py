@@ -16,7 +16,9 @@ import numpy as np
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
 from text2ml.synthesis.catalog.words import (
+    ENGLISH_STOP_WORDS,
     PACKAGE_ALIASES,
+    TASK_WORDS,
     fold,
     naming_words,
     raw_words,
@@ -97,14 +99,16 @@ def _positions(text_words: list[str], name: list[str]) -> list[int]:
 
 def naming(entry: CatalogEntry, text_words: list[str], score: float) -> Ranked | None:
     name = naming_words(entry.name)
+    # only words that can name something match a name: "dataset" never names Datasaurus
+    content = [w for w in text_words if w not in ENGLISH_STOP_WORDS and w not in TASK_WORDS]
     packages = package_words(entry)
     package_named = bool(packages & set(text_words)) and entry.package != "workspace"
     specific = _specific_package_named(entry, text_words)
-    if not name or not all(any(same_word(w, n) for w in text_words) for n in name):
+    if not name or not all(any(same_word(w, n) for w in content) for n in name):
         # "palmerpenguins" alone names its loader load_penguins
         if not (specific and squash(entry.name) and squash(entry.name) in squash(entry.package)):
             return None
-    at = _positions(text_words, name)
+    at = _positions([w if w in content else "" for w in text_words], name)
     near_data = any(w in DATA_WORDS for i in at
                     for w in text_words[max(0, i - NEAR): i + NEAR + 1])
     title = {w for w in naming_words(entry.title) if w not in name}

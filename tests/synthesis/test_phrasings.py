@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from phrasings.run import judge, load_cases, run_case, summarize
 
 CASES = load_cases()
@@ -22,6 +23,7 @@ def test_the_suite_is_as_large_and_varied_as_promised() -> None:
     good = [c for c in CASES if not c.bad]
     bad = [c for c in CASES if c.bad]
     assert len(good) >= 40 and len(bad) >= 10
+    assert len({c.id for c in CASES}) == len(CASES)
     assert len({c.expected["data"] for c in good}) >= 12
     sources = {c.expected["data"].split(":")[1].split(".")[0] if c.expected["data"].startswith(
         "loader:") else c.expected["data"].split(":")[0] for c in good}
