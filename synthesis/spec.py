@@ -85,13 +85,28 @@ class TaskSpec:
         return out
 
 
+# Metrics described rather than named: "the average absolute miss", "squared deviations".
+METRIC_DESCRIPTIONS = [
+    (re.compile(r"\broot\W+(\w+\W+){0,3}squared?\b"), "rmse"),
+    (re.compile(r"\bpercent(age)?\W+(\w+\W+)?(error|miss|deviation|off)"), "mape"),
+    (re.compile(r"\babsolute\W+(\w+\W+)?(errors?|miss(es)?|deviations?|differences?)\b"),
+     "mae"),
+    (re.compile(r"\bsquared?\W+(\w+\W+)?(errors?|miss(es)?|deviations?|differences?)\b"), "mse"),
+    (re.compile(r"\bexplained\W+variance|\bvariance\W+explained"), "r2"),
+]
+
+
 def metric_from_text(text: str) -> str | None:
     lowered = re.sub(r"[-_]", " ", text.lower())
     hits = [(match.start(), -len(word), name) for word, name in METRIC_WORDS.items()
             if (match := re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", lowered))]
-    if not hits and ACCURACY_IN_WORDS.search(lowered):
+    if hits:
+        return min(hits)[2]
+    if ACCURACY_IN_WORDS.search(lowered):
         return "accuracy"
-    return min(hits)[2] if hits else None
+    described = [(m.start(), name) for pattern, name in METRIC_DESCRIPTIONS
+                 if (m := pattern.search(lowered))]
+    return min(described)[1] if described else None
 
 
 def problem_type_from_text(text: str) -> str | None:

@@ -122,9 +122,11 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
         picked = choose_column(text, columns, llm)
         if picked is not None:
             return picked, "chosen by the LLM among the columns", 1
-    raise TargetError("The task does not say which column to predict.",
-                      hint=f"The data has the columns: {_shown(columns)}. Write e.g. "
-                      f"'predict `{columns[-1]}`'.", columns=columns)
+    asked = " ".join(clause.split())
+    raise TargetError("The task does not say which column to predict" + (
+        f": “{asked}” is none of the data's columns." if asked else "."),
+        hint=f"The data has the columns: {_shown(columns)}. Write e.g. "
+        f"'Target: {columns[-1]}'.", columns=columns)
 
 
 def _first_word_after_cue(text: str, columns: list[str]) -> None:
@@ -184,6 +186,7 @@ def _shown(columns: list[str]) -> str:
 
 COLUMN_PROMPT = """Which column of the data does this machine-learning task want predicted?
 Answer with JSON {{"target": COLUMN}}, COLUMN one of: {columns}
+Answer {{"target": "none"}} if the task asks for something that is none of these columns.
 
 Task:
 {task}
@@ -195,7 +198,8 @@ def choose_column(text: str, columns: list[str], llm: Any) -> str | None:
     from text2ml.synthesis.llm.replies import extract_json
 
     choices = [c for c in columns if squash(c) not in NEVER_TARGETS][:200]
-    schema = {"type": "object", "properties": {"target": {"type": "string", "enum": choices}},
+    schema = {"type": "object", "properties": {"target": {"type": "string",
+                                                          "enum": [*choices, "none"]}},
               "required": ["target"]}
     reply = llm.chat([{"role": "user", "content": COLUMN_PROMPT.format(
         columns=", ".join(choices), task=text)}], temperature=0.0, max_tokens=60,

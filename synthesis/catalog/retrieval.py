@@ -97,6 +97,14 @@ def _positions(text_words: list[str], name: list[str]) -> list[int]:
     return [i for i, w in enumerate(text_words) if any(same_word(w, n) for n in name)]
 
 
+def _name_found(name: list[str], content: list[str], squashed: str) -> bool:
+    """Every word of the name (short ones like the `tr` of Pima.tr may be left out) is in the
+    text, or the name written as one word is ("air quality" names airquality)."""
+    needed = [n for n in name if len(n) >= 3] or name
+    return all(any(same_word(w, n) for w in content) for n in needed) or \
+        (len("".join(name)) >= 6 and "".join(name) in squashed)
+
+
 def naming(entry: CatalogEntry, text_words: list[str], score: float) -> Ranked | None:
     name = naming_words(entry.name)
     # only words that can name something match a name: "dataset" never names Datasaurus
@@ -104,16 +112,22 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float) -> Ranked |
     packages = package_words(entry)
     package_named = bool(packages & set(text_words)) and entry.package != "workspace"
     specific = _specific_package_named(entry, text_words)
-    if not name or not all(any(same_word(w, n) for w in content) for n in name):
-        # "palmerpenguins" alone names its loader load_penguins
-        if not (specific and squash(entry.name) and squash(entry.name) in squash(entry.package)):
-            return None
-    at = _positions([w if w in content else "" for w in text_words], name)
+    title = {w for w in naming_words(entry.title) if w not in name}
+    title_hits = sorted(title & set(content))
+    name_found = bool(name) and _name_found(name, content, "".join(content))
+    # "palmerpenguins" alone names its loader load_penguins
+    by_package = specific and bool(squash(entry.name)) and squash(entry.name) in squash(
+        entry.package)
+    at = _positions([w if w in content else "" for w in text_words],
+                    (name if name_found else []) + sorted(title))  # where it is mentioned
     near_data = any(w in DATA_WORDS for i in at
                     for w in text_words[max(0, i - NEAR): i + NEAR + 1])
-    title = {w for w in naming_words(entry.title) if w not in name}
-    title_hits = sorted(title & set(text_words))
-    reasons = [f"name {' '.join(name)!r}"]
+    # named by its title alone ("the Motor Trend car road tests"): three title words, or two
+    # backed by the package or a data word
+    by_title = len(title_hits) >= 3 and (package_named or near_data or len(title_hits) >= 4)
+    if not (name_found or by_package or by_title):
+        return None
+    reasons = [f"name {' '.join(name)!r}" if name_found else "its title"]
     if package_named:
         reasons.append(f"package {entry.group or entry.package!r}")
     if near_data:
@@ -121,10 +135,15 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float) -> Ranked |
     if len(title_hits) >= 2:
         reasons.append(f"title words {', '.join(title_hits)}")
     evidence = 2 * specific + package_named + near_data + (len(title_hits) >= 2)
-    if package_named or near_data or len(name) >= 2 or len(title_hits) >= 2:
-        return Ranked(entry, score, matched=name, package_named=package_named,
-                      why="; ".join(reasons), evidence=evidence)
+    if package_named or near_data or len(name) >= 2 or len(title_hits) >= 2 or by_package:
+        return Ranked(entry, score * _BASE_R.get(entry.group, 1.0), matched=name,
+                      package_named=package_named, why="; ".join(reasons), evidence=evidence)
     return None
+
+
+# R's own `datasets` package is what "the R data set" means when several R packages ship
+# one by that name (datasets/faithful over MASS/geyser).
+_BASE_R = {"datasets": 1.5}
 
 
 def _specific_package_named(entry: CatalogEntry, text_words: list[str]) -> bool:
