@@ -15,6 +15,7 @@ from typing import Any
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
 from text2ml.synthesis.catalog.retrieval import Index, Ranked
+from text2ml.synthesis.catalog.words import naming_words
 from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog
 from text2ml.synthesis.records import TaskError
 
@@ -87,7 +88,9 @@ def suggestions(text: str, catalog: Catalog, index: Index, limit: int = 3) -> li
     """Likely data for a task that names none: the workspace's files first, then the best
     matches of retrieval."""
     files = [e for e in catalog.entries if e.kind == "file"]
-    ranked = [r.entry for r in index.rank(text, limit=limit * 2) if r.entry.kind != "file"]
+    content = " ".join(naming_words(text))  # "make it good" suggests nothing at random
+    ranked = [r.entry for r in index.rank(content, limit=limit * 2) if r.entry.kind != "file"] \
+        if content else []
     return (files[:2] + ranked)[:limit]
 
 

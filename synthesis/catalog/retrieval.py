@@ -15,6 +15,7 @@ import bm25s
 import numpy as np
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
+from text2ml.synthesis.target import target_clause
 from text2ml.synthesis.catalog.words import (
     ENGLISH_STOP_WORDS,
     PACKAGE_ALIASES,
@@ -85,9 +86,11 @@ class Index:
         """The entries the text names, best first (see the module's docstring)."""
         scores = self.scores(text)
         text_words = words(text)
+        clause = target_clause(text)  # "predict house prices": what is asked, not the data
+        outside = words(text.replace(clause, " ", 1)) if clause.strip() else text_words
         found = []
         for i in np.flatnonzero(scores > 0):
-            ranked = naming(self.entries[i], text_words, float(scores[i]))
+            ranked = naming(self.entries[i], text_words, float(scores[i]), outside)
             if ranked is not None:
                 found.append(ranked)
         return prefer(found)
@@ -105,14 +108,18 @@ def _name_found(name: list[str], content: list[str], squashed: str) -> bool:
         (len("".join(name)) >= 6 and "".join(name) in squashed)
 
 
-def naming(entry: CatalogEntry, text_words: list[str], score: float) -> Ranked | None:
+def naming(entry: CatalogEntry, text_words: list[str], score: float,
+           outside: list[str] | None = None) -> Ranked | None:
+    """`outside`: the words of the text outside its target clause; a name found only inside
+    it needs its package, a data word or its title as a witness."""
     name = naming_words(entry.name)
     # only words that can name something match a name: "dataset" never names Datasaurus
     content = [w for w in text_words if w not in ENGLISH_STOP_WORDS and w not in TASK_WORDS]
     packages = package_words(entry)
     package_named = bool(packages & set(text_words)) and entry.package != "workspace"
     specific = _specific_package_named(entry, text_words)
-    title = {w for w in naming_words(entry.title) if w not in name}
+    joined = "".join(name)  # title words that spell the name are no second witness
+    title = {w for w in naming_words(entry.title) if w not in name and w not in joined}
     title_hits = sorted(title & set(content))
     name_found = bool(name) and _name_found(name, content, "".join(content))
     # "palmerpenguins" alone names its loader load_penguins
@@ -135,7 +142,10 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float) -> Ranked |
     if len(title_hits) >= 2:
         reasons.append(f"title words {', '.join(title_hits)}")
     evidence = 2 * specific + package_named + near_data + (len(title_hits) >= 2)
-    if package_named or near_data or len(name) >= 2 or len(title_hits) >= 2 or by_package:
+    outside_content = [w for w in (outside if outside is not None else text_words)
+                       if w in content]
+    long_name = len(name) >= 2 and _name_found(name, outside_content, "".join(outside_content))
+    if package_named or near_data or long_name or len(title_hits) >= 2 or by_package:
         return Ranked(entry, score * _BASE_R.get(entry.group, 1.0), matched=name,
                       package_named=package_named, why="; ".join(reasons), evidence=evidence)
     return None
