@@ -15,8 +15,8 @@ from typing import Any
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
 from text2ml.synthesis.catalog.retrieval import Index, Ranked
-from text2ml.synthesis.catalog.words import naming_words
 from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog
+from text2ml.synthesis.catalog.words import naming_words
 from text2ml.synthesis.records import TaskError
 
 DATA_LINE = re.compile(r"^\W*data\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)

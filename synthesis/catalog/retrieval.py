@@ -15,7 +15,6 @@ import bm25s
 import numpy as np
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
-from text2ml.synthesis.target import target_clause
 from text2ml.synthesis.catalog.words import (
     ENGLISH_STOP_WORDS,
     PACKAGE_ALIASES,
@@ -27,6 +26,7 @@ from text2ml.synthesis.catalog.words import (
     squash,
     words,
 )
+from text2ml.synthesis.target import target_clause
 
 DATA_WORDS = frozenset({"data", "dataset", "datasets", "table", "set", "file", "csv", "sample",
                         "frame", "dataframe", "records", "sheet", "spreadsheet", "tsv",
