@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from text2ml.synthesis.catalog.words import squash, words
+from text2ml.synthesis.catalog.words import naming_words, same_word, squash, words
 from text2ml.synthesis.records import TaskError
 
 QUOTED = re.compile(r"[`'\"“‘]([^`'\"”’\n]{1,60})[`'\"”’]")
@@ -61,7 +61,7 @@ def mentioned(text: str, columns: list[str]) -> list[str]:
     text_words = words(text)
     joined = " " + " ".join(text_words) + " "
     squashed = {"".join(text_words[i:i + n]) for n in (1, 2, 3)
-                for i in range(len(text_words))}
+                for i in range(len(text_words))} | initials(text_words)
     hits = []
     for column in columns:
         column_words = words(column)
@@ -81,6 +81,24 @@ def _squashed_at(text_words: list[str], target: str) -> int:
             if "".join(text_words[i:i + n]) == target:
                 return len(" ".join(text_words[:i])) + 1
     return 10**9
+
+
+def initials(phrase_words: list[str]) -> set[str]:
+    """"miles per gallon" → mpg: abbreviations of three words or more, as column names go."""
+    return {"".join(w[0] for w in phrase_words[i:j]) for i in range(len(phrase_words))
+            for j in range(i + 3, min(i + 5, len(phrase_words)) + 1)}
+
+
+def related(column: str, clause: str) -> bool:
+    """Whether a column the LLM picked has anything to do with what the task asks for: a
+    shared word (or first five letters), the column's letters in the words, or their
+    initials. A clause with no content words leaves the choice to the LLM."""
+    content = naming_words(clause)
+    if not content:
+        return True
+    column_words = words(column)
+    return any(same_word(c, w) for c in column_words for w in content) or \
+        squash(column) in "".join(content) or squash(column) in initials(content)
 
 
 def target_clause(text: str) -> str:
@@ -120,7 +138,7 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
         return usable[0], "the only column that can be predicted", 0
     if llm is not None:
         picked = choose_column(text, columns, llm)
-        if picked is not None:
+        if picked is not None and related(picked, clause):
             return picked, "chosen by the LLM among the columns", 1
     asked = " ".join(clause.split())
     raise TargetError("The task does not say which column to predict" + (
