@@ -97,7 +97,7 @@ METRIC_DESCRIPTIONS = [
 
 
 def metric_from_text(text: str) -> str | None:
-    lowered = re.sub(r"[-_]", " ", text.lower())
+    lowered = re.sub(r"[-_\s]+", " ", text.lower())  # "mean absolute\nerror" too
     hits = [(match.start(), -len(word), name) for word, name in METRIC_WORDS.items()
             if (match := re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", lowered))]
     if hits:
