@@ -34,7 +34,7 @@ from text2ml.synthesis.layout import (
     staging_dir,
     write_manifest,
 )
-from text2ml.synthesis.llm.backend import open_llm
+from text2ml.synthesis.llm.backend import LazyLLM, open_llm
 from text2ml.synthesis.llm.settings import LLMSettings
 from text2ml.synthesis.program_state import program_dir_for
 from text2ml.synthesis.records import Failure, ProgressEvent, TaskError
@@ -151,11 +151,17 @@ def generate_program(task_file: Path, line: int | None, options: GenerateOptions
     staging = staging_dir(program_dir)
     emit = events or (lambda event: None)
     emit(ProgressEvent("spec", "understanding the task", 0.02))
-    llm, endpoint = open_llm(options.llm, program_dir / CACHE,
-                             lambda msg: emit(ProgressEvent("llm", msg, 0.02)))
+
+    def say(message: str) -> None:
+        emit(ProgressEvent("llm", message, 0.02))
+
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        spec = understand(block.text, llm, task_file.parent, staging / PROBE)
+        # the LLM starts only if the task needs a choice, or once it is understood: a task
+        # that names no data fails in seconds, with no model loaded
+        spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say),
+                          task_file.parent, staging / PROBE)
+        llm, endpoint = open_llm(options.llm, program_dir / CACHE, say)
         write_static_files(staging, spec, task_file, {})
         generator = Generator(spec, staging, llm, options.candidates, options.repairs,
                               options.parallel or endpoint.parallel, events, cancel,

@@ -60,7 +60,7 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None) -
     if not named:
         raise DataError("The task does not say which data to use.",
                         hint=f"Name the data set in the task, or add a line `Data: …`. "
-                        f"{_offer(suggestions(text, catalog, index))}",
+                        f"{_offer(suggestions(text, catalog, index))}".strip(),
                         choices=suggestions(text, catalog, index))
     best = named[0]
     close = [r for r in named[1:MAX_CHOICES] if r.score >= CLOSE_SHARE * best.score]

@@ -5,6 +5,7 @@ plural and possessive endings folded, so "Seattle weather", `seattle_weather` an
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
@@ -43,6 +44,7 @@ def fold(word: str) -> str:
 
 
 def raw_words(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text)  # CO₂ → CO2, ﬁ → fi
     spaced = _CAMEL.sub(" ", text.replace("'s ", " ").replace("’s ", " "))
     return _WORD.findall(spaced.lower())
 

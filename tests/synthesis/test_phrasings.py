@@ -1,6 +1,10 @@
-"""The phrasing suite's fast part: every case of bench/phrasings/cases.toml through the rules
-alone (no LLM). Nothing may be invented: no bad case accepted, no good case run on other
-data than the one it names; every bad case refused with a message naming what is missing."""
+"""The phrasing suite's fast part: its cases through the rules alone (no LLM). Nothing may be
+invented: no bad case accepted, no good case run on other data than the one it names; every
+bad case refused with a message naming what is missing.
+
+Held-out cases are measured by bench/phrasings/run.py and reported in
+bench/results/phrasings.md, never asserted here: a failing held-out case would have to be
+read to be fixed, and then it would no longer be held out."""
 
 from __future__ import annotations
 
@@ -10,7 +14,8 @@ import pytest
 
 from phrasings.run import judge, load_cases, run_case, summarize
 
-CASES = load_cases()
+ALL_CASES = load_cases()
+CASES = [c for c in ALL_CASES if not c.held_out]
 
 
 @pytest.fixture(scope="module")
@@ -20,10 +25,11 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict]:
 
 
 def test_the_suite_is_as_large_and_varied_as_promised() -> None:
-    good = [c for c in CASES if not c.bad]
-    bad = [c for c in CASES if c.bad]
+    good = [c for c in ALL_CASES if not c.bad]
+    bad = [c for c in ALL_CASES if c.bad]
     assert len(good) >= 40 and len(bad) >= 10
-    assert len({c.id for c in CASES}) == len(CASES)
+    assert len({c.id for c in ALL_CASES}) == len(ALL_CASES)
+    assert sum(c.held_out for c in ALL_CASES) >= len(ALL_CASES) // 5
     assert len({c.expected["data"] for c in good}) >= 12
     sources = {c.expected["data"].split(":")[1].split(".")[0] if c.expected["data"].startswith(
         "loader:") else c.expected["data"].split(":")[0] for c in good}
@@ -43,7 +49,7 @@ def test_every_bad_task_is_refused_naming_what_is_missing(results: dict[str, dic
 
 
 def test_most_good_tasks_are_understood_without_any_llm(results: dict[str, dict]) -> None:
-    tuned = [c for c in CASES if not c.bad and not c.held_out]
+    tuned = [c for c in CASES if not c.bad]
     understood = [c for c in tuned if results[c.id]["outcome"] == "understood"]
     assert len(understood) >= 0.9 * len(tuned), [
         (c.id, results[c.id]["outcome"]) for c in tuned if c not in understood]
