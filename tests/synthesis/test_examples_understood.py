@@ -6,10 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from paths import EXAMPLES
 
 from text2ml.synthesis.spec_report import read_task, spec_json
 from text2ml.synthesis.task import find_task_blocks
+
+from paths import EXAMPLES
 
 EXPECTED = {
     "seattle_weather.py": ("loader", "vega_datasets.local_data.seattle_weather", "weather",
