@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from text2ml.server import engine
@@ -54,6 +55,12 @@ def document_blocks(ls: Text2MLServer, uri: str) -> list[TaskBlock]:
         _blocks.clear()
     _blocks[uri] = (stamp, blocks, source)
     return blocks
+
+
+def block_range(block: TaskBlock) -> types.Range:
+    """Where a task block is, as the editor marks it."""
+    return types.Range(types.Position(block.start_line, block.start_character),
+                       types.Position(block.end_line, block.end_character))
 
 
 def block_for_line(blocks: list[TaskBlock], line: int) -> TaskBlock | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from text2ml.server import engine
+from text2ml.server import blocks, engine
 from text2ml.server.base import Text2MLServer
 from text2ml.server.jobs import Job, JobBusy
 from text2ml.server.messages import report_failure
@@ -106,10 +106,8 @@ def publish_failures(server: Text2MLServer, program_dir: Path, failures: list[Fa
 def task_error_diagnostic(block: TaskBlock, error: TaskError,
                           choices: list[dict[str, str]] | None = None) -> types.Diagnostic:
     """`choices` (title, line to insert) become the diagnostic's quick fixes."""
-    where = types.Range(types.Position(block.start_line, block.start_character),
-                        types.Position(block.end_line, block.end_character))
-    return types.Diagnostic(where, str(error), severity=types.DiagnosticSeverity.Error,
-                            code="task", source=SOURCE,
+    return types.Diagnostic(blocks.block_range(block), str(error),
+                            severity=types.DiagnosticSeverity.Error, code="task", source=SOURCE,
                             data={"choices": choices} if choices else None)
 
 

@@ -111,13 +111,9 @@ def markdown(reading: Reading) -> str:
             "Details are in the text2ml output channel.")
 
 
-def block_range(block: TaskBlock) -> types.Range:
-    return types.Range(types.Position(block.start_line, block.start_character),
-                       types.Position(block.end_line, block.end_character))
-
-
 def hover_text(text: str, block: TaskBlock) -> types.Hover:
-    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text), block_range(block))
+    return types.Hover(types.MarkupContent(types.MarkupKind.Markdown, text),
+                       blocks.block_range(block))
 
 
 async def hover(ls: Text2MLServer, params: types.HoverParams) -> types.Hover | None:

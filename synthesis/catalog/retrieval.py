@@ -21,7 +21,6 @@ from text2ml.synthesis.catalog.words import (
     TASK_WORDS,
     fold,
     naming_words,
-    raw_words,
     same_word,
     squash,
     words,
@@ -175,16 +174,11 @@ def prefer(found: list[Ranked]) -> list[Ranked]:
     for ranked in found:
         key = "".join(ranked.matched)
         held = kept.get(key)
-        if held is None or _priority(ranked) < _priority(held):
+        if held is None or source_priority(ranked.entry) < source_priority(held.entry):
             kept[key] = ranked
     return sorted(kept.values(), key=lambda r: -r.score)
 
 
-def _priority(ranked: Ranked) -> int:
-    package = ranked.entry.package
-    return PRIORITY.index(package) if package in PRIORITY else len(PRIORITY)
-
-
-def mentions_package(text: str) -> set[str]:
-    present = set(raw_words(text)) | set(words(text))
-    return {p for p, aliases in PACKAGE_ALIASES.items() if aliases & present}
+def source_priority(entry: CatalogEntry) -> int:
+    """Lower first: where several packages ship a data set by the same name."""
+    return PRIORITY.index(entry.package) if entry.package in PRIORITY else len(PRIORITY)

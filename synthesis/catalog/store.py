@@ -12,11 +12,13 @@ import importlib.metadata
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from filelock import FileLock
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
+from text2ml.synthesis.catalog.retrieval import Index
 from text2ml.synthesis.layout import is_program
 from text2ml.synthesis.llm.model_files import cache_root
 from text2ml.synthesis.records import TaskError
@@ -38,6 +40,11 @@ class Catalog:
 
     def by_id(self) -> dict[str, CatalogEntry]:
         return {e.id: e for e in self.entries}
+
+    @cached_property
+    def index(self) -> Index:
+        """The BM25 index of these entries, built once per catalog."""
+        return Index(self.entries)
 
 
 def catalog_dir() -> Path:
@@ -95,12 +102,16 @@ def workspace_files(root: Path) -> list[CatalogEntry]:
         for name in sorted(files):
             path = here / name
             if path.suffix.lower() in DATA_FILE_SUFFIXES and _visible(path, root):
-                reference = path.relative_to(root).as_posix()
-                found.append(CatalogEntry(kind="file", reference=reference, package="workspace",
-                                          name=path.stem, title=f"data file {reference}"))
+                found.append(file_entry(path.relative_to(root).as_posix()))
             if len(found) >= MAX_FILES:
                 return found
     return found
+
+
+def file_entry(reference: str) -> CatalogEntry:
+    """A data file, by its path relative to the task's folder."""
+    return CatalogEntry(kind="file", reference=reference, package="workspace",
+                        name=Path(reference).stem, title=f"data file {reference}")
 
 
 def full_catalog(task_dir: Path) -> Catalog:

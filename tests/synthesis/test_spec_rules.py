@@ -88,8 +88,8 @@ def test_data_references_are_not_column_mentions() -> None:
 
 def test_problem_type_from_target_column() -> None:
     data = source({"y": ("float64", 300), "label": ("object", 3)})
-    assert settle_problem_type("use the data", None, data, "y") == "regression"
-    assert settle_problem_type("use the data", None, data, "label") == "classification"
+    assert settle_problem_type("use the data", data, "y") == "regression"
+    assert settle_problem_type("use the data", data, "label") == "classification"
 
 
 def test_metric_and_problem_type_agree() -> None:
