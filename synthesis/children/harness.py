@@ -127,11 +127,12 @@ class Harness:
                 raise CheckFailed("type", "train must return the fitted model")
         else:
             model.fit(F_tr, self.y_tr)
-        y_pred = _check_predictions(model.predict(F_va), len(F_va), self.y_tr, self.problem_type)
+        rows = F_va.shape[0]  # not len(): sparse features (TF-IDF) have no length
+        y_pred = _check_predictions(model.predict(F_va), rows, self.y_tr, self.problem_type)
         if "postprocess" in self.choice:
             post, p_params = self.module("postprocess")
             y_pred = _check_predictions(post.postprocess(y_pred, self.y_tr, p_params),
-                                        len(F_va), self.y_tr, self.problem_type)
+                                        rows, self.y_tr, self.problem_type)
         return y_pred
 
     def run(self) -> dict[str, Any]:
