@@ -13,6 +13,7 @@ import pandas as pd
 
 MAX_COLUMNS = 30
 MAX_CELL = 40
+MAX_LEVELS = 12  # a column with this many values or fewer lists them: "rain, snow, sun"
 
 
 def _cell(value: Any) -> str:
@@ -30,6 +31,7 @@ def frame_profile(frame: pd.DataFrame) -> dict[str, Any]:
             "missing": int(col.isna().sum()),
             "unique": int(col.nunique(dropna=True)),
             "example": _cell(col.dropna().iloc[0]) if col.notna().any() else "",
+            "levels": _levels(col),
         })
     head = [[_cell(v) for v in row] for row in frame.iloc[:3, :MAX_COLUMNS].itertuples(index=False)]
     return {
@@ -38,6 +40,18 @@ def frame_profile(frame: pd.DataFrame) -> dict[str, Any]:
         "columns": columns,
         "head": head,
     }
+
+
+def _levels(col: pd.Series) -> list[str]:
+    """The values of a column that has few, as text: a task may name the target by them
+    ("malignant or benign", "rain or shine")."""
+    try:
+        values = col.dropna().unique()
+    except TypeError:  # unhashable cells (lists, dicts) have no levels to speak of
+        return []
+    if len(values) > MAX_LEVELS:
+        return []
+    return sorted(_cell(v) for v in values)
 
 
 def target_profile(y: pd.Series, problem_type: str) -> dict[str, Any]:

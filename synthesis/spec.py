@@ -196,9 +196,11 @@ def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
     choice = resolve_data(task, catalog, task_dir, llm)
     entry = choice.entry
     source = probe(DataSource.from_entry(entry), task_dir, work_dir)
+    levels = {c["name"]: c.get("levels", []) for c in source.profile.get("columns", [])}
     target, target_why, calls = settle_target(
         without_references(task), source.columns, entry.natural_target, llm,
-        forecasting=problem_type_from_text(task) == "forecasting")
+        forecasting=problem_type_from_text(task) == "forecasting",
+        notes=entry.column_notes, levels=levels, data_name=entry.name)
     problem_type = settle_problem_type(task, source, target)
     problem_type, metric = settle_metric(task, problem_type, "")
     modality = settle_modality(task, source, problem_type, entry.package)

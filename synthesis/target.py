@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from text2ml.synthesis.catalog.column_notes import note_for
 from text2ml.synthesis.catalog.words import naming_words, same_word, squash, words
+from text2ml.synthesis.described_target import described_column, related_by_meaning
 from text2ml.synthesis.records import TaskError
 
 QUOTED = re.compile(r"[`'\"“‘]([^`'\"”’\n]{1,60})[`'\"”’]")
@@ -112,8 +114,13 @@ def target_clause(text: str) -> str:
 
 
 def settle_target(text: str, columns: list[str], natural: str | None = None,
-                  llm: Any = None, forecasting: bool = False) -> tuple[str, str, int]:
-    """(column, why, LLM calls made)."""
+                  llm: Any = None, forecasting: bool = False,
+                  notes: dict[str, str] | None = None,
+                  levels: dict[str, list[str]] | None = None,
+                  data_name: str = "") -> tuple[str, str, int]:
+    """(column, why, LLM calls made). `notes` say what columns mean (from the package's
+    documentation), `levels` the values of columns that have few."""
+    notes, levels = notes or {}, levels or {}
     clause = target_clause(text)
     _first_word_after_cue(text, columns)
     quotable = columns
@@ -126,19 +133,26 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     explicit = _explicit(text, columns)
     if explicit is not None:
         return explicit, "named as the column to predict", 0
-    for scope, why in ((clause, "named after the verb"), (text, "the one column the task "
-                                                                "names")):
-        hits = mentioned(scope, columns)
-        if hits and (len(hits) == 1 or scope is clause):
-            return hits[0], f"{why} ({hits[0]!r})", 0
+    hits = mentioned(clause, columns)
+    if hits:
+        return hits[0], f"named after the verb ({hits[0]!r})", 0
+    described = described_column(clause, [c for c in columns if squash(c) not in NEVER_TARGETS],
+                                 notes, levels, data_name)
+    if described is not None:
+        return described.column, f"described: {', '.join(described.words)} ~ " \
+            f"`{described.column}`", 0
+    hits = mentioned(text, columns)
+    if len(hits) == 1:
+        return hits[0], f"the one column the task names ({hits[0]!r})", 0
     if natural and natural in columns:
         return natural, f"the data set's own response `{natural}`", 0
     usable = [c for c in columns if squash(c) not in NEVER_TARGETS]
     if len(usable) == 1:
         return usable[0], "the only column that can be predicted", 0
     if llm is not None:
-        picked = choose_column(text, columns, llm)
-        if picked is not None and related(picked, clause):
+        picked = choose_column(text, columns, llm, notes, levels)
+        if picked is not None and (related(picked, clause) or
+                                   related_by_meaning(picked, clause, notes, levels)):
             return picked, "chosen by the LLM among the columns", 1
     asked = " ".join(clause.split())
     raise TargetError("The task does not say which column to predict" + (
@@ -203,7 +217,9 @@ def _shown(columns: list[str]) -> str:
 
 
 COLUMN_PROMPT = """Which column of the data does this machine-learning task want predicted?
-Answer with JSON {{"target": COLUMN}}, COLUMN one of: {columns}
+The columns:
+{columns}
+Answer with JSON {{"target": COLUMN}}, COLUMN one of the names above.
 Answer {{"target": "none"}} if the task asks for something that is none of these columns.
 
 Task:
@@ -211,16 +227,32 @@ Task:
 """
 
 
-def choose_column(text: str, columns: list[str], llm: Any) -> str | None:
+def column_lines(choices: list[str], notes: dict[str, str],
+                 levels: dict[str, list[str]]) -> str:
+    """One line per column: its name, then what it means and its values where known."""
+    lines = []
+    for column in choices:
+        about = [note_for(column, notes)] if note_for(column, notes) else []
+        if levels.get(column):
+            about.append("values: " + ", ".join(levels[column][:6]))
+        lines.append(f"- {column}" + (f": {'; '.join(about)}" if about else ""))
+    return "\n".join(lines)
+
+
+def choose_column(text: str, columns: list[str], llm: Any,
+                  notes: dict[str, str] | None = None,
+                  levels: dict[str, list[str]] | None = None) -> str | None:
     """The LLM picks from an enum of the real columns; never a name of its own."""
     from text2ml.synthesis.llm.replies import extract_json
 
     choices = [c for c in columns if squash(c) not in NEVER_TARGETS][:200]
+    listing = column_lines(choices, notes or {}, levels or {}) if len(choices) <= 60 else \
+        ", ".join(choices)
     schema = {"type": "object", "properties": {"target": {"type": "string",
                                                           "enum": [*choices, "none"]}},
               "required": ["target"]}
     reply = llm.chat([{"role": "user", "content": COLUMN_PROMPT.format(
-        columns=", ".join(choices), task=text)}], temperature=0.0, max_tokens=60,
+        columns=listing, task=text)}], temperature=0.0, max_tokens=60,
         json_schema=schema, purpose="spec-target")
     try:
         picked = extract_json(reply.text).get("target")

@@ -43,11 +43,19 @@ class Case:
         return "error" in self.expected
 
 
-def load_cases(path: Path = HERE / "cases.toml") -> list[Case]:
-    raw = tomllib.loads(path.read_text())["case"]
+def case_files() -> list[Path]:
+    """cases.toml, then the other writers' files beside it."""
+    return [HERE / "cases.toml", *sorted(HERE.glob("cases_*.toml"))]
+
+
+def load_cases(paths: list[Path] | None = None) -> list[Case]:
     keys = ("data", "target", "problem_type", "metric", "error", "mentions")
-    return [Case(c["id"], c["source"], bool(c.get("held_out")),
-                 {k: c[k] for k in keys if k in c}) for c in raw]
+    cases = []
+    for path in paths or case_files():
+        raw = tomllib.loads(path.read_text())["case"]
+        cases += [Case(c["id"], c["source"], bool(c.get("held_out")),
+                       {k: c[k] for k in keys if k in c}) for c in raw]
+    return cases
 
 
 def task_text(case: Case) -> str:
@@ -178,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             results[case.id] = run_case(case, llm, Path(work))
             r = results[case.id]
+            if case.held_out:  # counted, never shown while tuning
+                continue
             print(f"{case.id:32} {r['outcome']:16} {r.get('data') or r.get('message', '')[:90]}"
                   f" {r.get('target', '')} {r['seconds']}s", flush=True)
     name = args.llm if args.llm in ("none", "embedded") else "endpoint"
@@ -186,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
     (RESULTS / f"phrasings-{name}{suffix}.json").write_text(json.dumps(results, indent=1))
     if not args.cases:
         write_table(label, markdown(label, cases, results))
-    print(json.dumps(summarize(cases, results)))
+    print("all:", json.dumps(summarize(cases, results)))
+    print("held out:", json.dumps(summarize([c for c in cases if c.held_out], results)))
     return 0
 
 

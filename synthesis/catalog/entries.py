@@ -25,6 +25,7 @@ class CatalogEntry:
     rows: int | None = None
     columns: list[str] | None = None
     natural_target: str | None = None  # what the package itself calls the response
+    column_notes: dict[str, str] = field(default_factory=dict)  # column → documented meaning
     offline: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
 

