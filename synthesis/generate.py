@@ -279,7 +279,8 @@ def candidate_entry(record: CandidateRecord) -> dict[str, Any]:
     return {"status": record.status, "origin": record.origin, "attempts": record.attempts,
             "prompt_hash": record.prompt_hash, "score": record.score,
             "failures": [f.as_dict() for f in record.failures], "profile": record.profile,
-            "fixes": record.fixes}
+            "fixes": record.fixes, "recipe": record.recipe,
+            "recipe_similarity": record.recipe_similarity}
 
 
 def test_program(program_dir: Path, *, slots: list[str] | None = None,
@@ -328,7 +329,9 @@ def outcomes_from_manifest(manifest: dict[str, Any]) -> dict[str, SlotOutcome]:
     for slot, info in manifest.get("slots", {}).items():
         records = {name: CandidateRecord(name, c.get("status", "failed"), c.get("origin", "llm"),
                                          c.get("attempts", 0), c.get("prompt_hash", ""),
-                                         c.get("score"), [], c.get("profile", {}))
+                                         c.get("score"), [], c.get("profile", {}),
+                                         recipe=c.get("recipe", ""),
+                                         recipe_similarity=c.get("recipe_similarity"))
                    for name, c in info.get("candidates", {}).items()}
         outcomes[slot] = SlotOutcome(slot, records, info.get("accepted"))
     return outcomes

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from text2ml.synthesis.contracts import Contract
 from text2ml.synthesis.profiles import describe
+from text2ml.synthesis.recipes import Recipe, recipes_for
 from text2ml.synthesis.records import Failure
 from text2ml.synthesis.spec import TaskSpec
 
@@ -44,12 +45,13 @@ def context_block(spec: TaskSpec, upstream: dict[str, str], upstream_profile: st
     return "\n".join(parts)
 
 
-def slot_block(contract: Contract, problem_type: str) -> str:
+def slot_block(contract: Contract, example: str, recipe: Recipe | None = None) -> str:
+    named = f"\nRecipe `{recipe.name}`: {recipe.summary}" if recipe else ""
     return (f"\n# Write the {contract.slot} module\n"
             f"It must define `{contract.signature}`: {contract.duty}\n"
-            f"{RULES.format(function=contract.function)}\n\n"
+            f"{RULES.format(function=contract.function)}\n{named}\n"
             f"A finished {contract.slot} module in the exact shape:\n"
-            f"```python\n{contract.example(problem_type).strip()}\n```")
+            f"```python\n{example.strip()}\n```")
 
 
 # Metrics that count every class alike: an unweighted model neglects a rare class for them.
@@ -65,23 +67,43 @@ def metric_advice(spec: TaskSpec, contract: Contract) -> str:
             '["balanced", None]} in SEARCH_SPACE and pass it.')
 
 
+def recipe_for(spec: TaskSpec, slot: str, index: int) -> tuple[Recipe, str]:
+    """The recipe candidate `index` of a slot starts from, and its code for this task: each
+    candidate a different one, so the candidates span model families even when the LLM
+    copies."""
+    recipes = recipes_for(slot, spec.modality, spec.problem_type)
+    recipe = recipes[index % len(recipes)]
+    return recipe, recipe.source(balanced=spec.metric in CLASS_WEIGHTED_METRICS)
+
+
+def adapt_request(contract: Contract, recipe: Recipe | None) -> str:
+    if recipe is None:
+        return f"Now write a different {contract.slot} module for this task."
+    return (f"Now write the {contract.slot} module for this task, starting from the recipe "
+            "above: keep its approach, adapt it to this task's columns, size and metric, and "
+            "keep every setting worth tuning in SEARCH_SPACE.")
+
+
 def generation_messages(spec: TaskSpec, contract: Contract, upstream: dict[str, str],
-                        upstream_profile: str, hint: str) -> list[dict[str, str]]:
-    user = (context_block(spec, upstream, upstream_profile) + slot_block(contract,
-            spec.problem_type) + f"\n\nNow write a different {contract.slot} module for this "
-            f"task. {hint}" + metric_advice(spec, contract))
+                        upstream_profile: str, hint: str = "", *, index: int = 0
+                        ) -> list[dict[str, str]]:
+    recipe, example = recipe_for(spec, contract.slot, index)
+    user = (context_block(spec, upstream, upstream_profile) + slot_block(contract, example,
+            recipe) + f"\n\n{adapt_request(contract, recipe)} {hint}".rstrip()
+            + metric_advice(spec, contract))
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
 
 
 def repair_messages(spec: TaskSpec, contract: Contract, upstream: dict[str, str],
                     upstream_profile: str, code: str,
-                    failures: list[Failure]) -> list[dict[str, str]]:
+                    failures: list[Failure], *, index: int = 0) -> list[dict[str, str]]:
     problems = "\n".join(
         f"- line {f.line}: {f.message}" if f.line else f"- {f.message}" for f in failures)
     trace = next((f.traceback for f in failures if f.traceback), "")
     trace_tail = "\n".join(trace.strip().splitlines()[-6:])
-    user = (context_block(spec, upstream, upstream_profile) + slot_block(contract,
-            spec.problem_type) + f"\n\nThis {contract.slot} module failed its test:\n"
+    recipe, example = recipe_for(spec, contract.slot, index)
+    user = (context_block(spec, upstream, upstream_profile) + slot_block(contract, example,
+            recipe) + f"\n\nThis {contract.slot} module failed its test:\n"
             f"```python\n{code.strip()}\n```\nProblems:\n{problems}\n"
             + (f"Traceback (last lines):\n{trace_tail}\n" if trace_tail else "")
             + "Write the corrected module.")

@@ -15,7 +15,8 @@ from text2ml.synthesis.contracts import CONTRACTS
 from text2ml.synthesis.files import write_atomic
 from text2ml.synthesis.layout import GENERATED_SLOTS, candidate_path
 from text2ml.synthesis.llm.replies import extract_code, syntax_error
-from text2ml.synthesis.prompts import generation_messages, repair_messages
+from text2ml.synthesis.prompts import generation_messages, recipe_for, repair_messages
+from text2ml.synthesis.recipes import recipes_for, similarity
 from text2ml.synthesis.records import Cancelled, Failure, ProgressEvent
 from text2ml.synthesis.sandbox.limits import Limits
 from text2ml.synthesis.spec import TaskSpec
@@ -29,13 +30,15 @@ Events = Callable[[ProgressEvent], None]
 class CandidateRecord:
     name: str
     status: str = "failed"  # "passed" or "failed"
-    origin: str = "llm"  # "llm", or "reference" when the contract's example stood in
+    origin: str = "llm"  # "llm", or "reference" when a recipe stood in unchanged
     attempts: int = 0
     prompt_hash: str = ""
     score: float | None = None
     failures: list[Failure] = field(default_factory=list)
     profile: dict[str, Any] = field(default_factory=dict)
     fixes: list[str] = field(default_factory=list)  # slips repaired without the LLM
+    recipe: str = ""  # the recipe the candidate was shown as its example
+    recipe_similarity: float | None = None  # 1.0: the recipe verbatim (difflib ratio)
 
 
 @dataclass
@@ -125,9 +128,9 @@ class Generator:
                   outcomes: dict[str, SlotOutcome]) -> CandidateRecord:
         contract = CONTRACTS[slot]
         code_up, choice, profile = self.upstream(slot, outcomes)
-        hints = contract.hints(self.spec.problem_type)
-        messages = generation_messages(self.spec, contract, code_up, profile, hints[i % len(hints)])
-        record = CandidateRecord(name, prompt_hash=_hash(messages))
+        recipe, example = recipe_for(self.spec, slot, i)
+        messages = generation_messages(self.spec, contract, code_up, profile, index=i)
+        record = CandidateRecord(name, prompt_hash=_hash(messages), recipe=recipe.name)
         base = (index + i / n) / len(GENERATED_SLOTS)
         for attempt in range(self.repairs + 1):
             self.check_cancel()
@@ -139,6 +142,7 @@ class Generator:
             code, fixes = autofix(extract_code(reply.text), contract)
             record.fixes += fixes
             record.attempts = attempt + 1
+            record.recipe_similarity = similarity(code, example)
             verdict = self.test(slot, name, code, choice)
             record.failures, record.profile, record.score = (verdict.failures, verdict.profile,
                                                              verdict.score)
@@ -146,7 +150,7 @@ class Generator:
                 record.status = "passed"
                 return record
             messages = repair_messages(self.spec, contract, code_up, profile, code,
-                                       verdict.failures)
+                                       verdict.failures, index=i)
         return record
 
     def repair_existing(self, slot: str, name: str, code: str,
@@ -154,7 +158,9 @@ class Generator:
         """Test the module as it is on disk; while it fails, ask for a fix with the failure."""
         contract = CONTRACTS[slot]
         code_up, choice, profile = self.upstream(slot, outcomes)
-        record = CandidateRecord(name)
+        known = outcomes[slot].candidates.get(name) if slot in outcomes else None
+        index = recipe_index(self.spec, slot, known.recipe if known else "")
+        record = CandidateRecord(name, recipe=known.recipe if known else "")
         for attempt in range(self.repairs + 1):
             self.check_cancel()
             verdict = self.test(slot, name, code, choice)
@@ -169,7 +175,7 @@ class Generator:
             self.emit(f"{slot}/{name}: repairing ({attempt + 1}/{self.repairs})",
                       attempt / self.repairs, slot=slot, candidate=name)
             messages = repair_messages(self.spec, contract, code_up, profile, code,
-                                       verdict.failures)
+                                       verdict.failures, index=index)
             reply = self.llm.chat(messages, temperature=0.8, seed=7000 + attempt,
                                   max_tokens=900, purpose=f"{slot}/{name}/repair{attempt}")
             code, fixes = autofix(extract_code(reply.text), contract)
@@ -188,12 +194,20 @@ class Generator:
 
     def reference_candidate(self, slot: str, outcomes: dict[str, SlotOutcome],
                             name: str) -> CandidateRecord:
-        """No LLM candidate passed: the contract's own example stands in, tested like any."""
-        self.emit(f"{slot}: no candidate passed; testing the reference module", 0.0)
+        """No LLM candidate passed: the slot's first recipe stands in, tested like any."""
+        self.emit(f"{slot}: no candidate passed; testing the recipe", 0.0)
         _, choice, _ = self.upstream(slot, outcomes)
-        verdict = self.test(slot, name, CONTRACTS[slot].example(self.spec.problem_type), choice)
+        recipe, example = recipe_for(self.spec, slot, 0)
+        verdict = self.test(slot, name, example, choice)
         return CandidateRecord(name, "passed" if verdict.passed else "failed", "reference", 1,
-                               "", verdict.score, verdict.failures, verdict.profile)
+                               "", verdict.score, verdict.failures, verdict.profile,
+                               recipe=recipe.name, recipe_similarity=1.0)
+
+
+def recipe_index(spec: TaskSpec, slot: str, name: str) -> int:
+    """Where a recorded recipe sits in the slot's list (0 when unknown or gone)."""
+    names = [r.name for r in recipes_for(slot, spec.modality, spec.problem_type)]
+    return names.index(name) if name in names else 0
 
 
 def _hash(messages: list[dict[str, str]]) -> str:

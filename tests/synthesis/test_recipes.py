@@ -4,6 +4,9 @@ modality, through the real harness (sandboxed child, real data), and the library
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -170,3 +173,28 @@ def test_class_weights_first_for_metrics_that_count_classes_alike() -> None:
     recipe = recipes_for("model", "tabular", "classification")[0]
     assert '["balanced", None]' in recipe.source(balanced=True)
     assert '[None, "balanced"]' in recipe.source()
+
+
+def run_pipeline_json(program: Path, choice: dict[str, str]) -> dict:
+    code = f"import json, pipeline; print(json.dumps(pipeline.run({choice!r})))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=program, capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_level_free_forecasts_beat_the_last_value_on_co2(programs: dict[tuple[str, str], Path]
+                                                        ) -> None:
+    """Trees on raw levels lose to the naive forecast on a trend; on changes they beat it."""
+    program = programs[("forecasting", "regression")]
+    for model in ("model_level_free_ridge", "model_level_free_boosting"):
+        reply = run_pipeline_json(program, {"features": "features_level_free", "model": model})
+        assert reply["baseline"]["name"] == "last value", reply
+        assert reply["beats_baseline"] and reply["score"] < reply["baseline"]["score"], reply
+
+
+def test_the_pipeline_line_carries_the_trivial_baseline(programs: dict[tuple[str, str], Path]
+                                                        ) -> None:
+    reply = run_pipeline_json(programs[("tabular", "classification")], {})
+    assert reply["baseline"]["name"] == "majority class"
+    assert 0.3 < reply["baseline"]["score"] < 0.6 and reply["beats_baseline"] is True

@@ -17,11 +17,23 @@ class SeasonalNaive(RegressorMixin, BaseEstimator):
         self.season, self.drift = season, drift
 
     def _lags(self, X):
-        if hasattr(X, "columns"):
-            names = [c for c in X.columns if str(c).startswith("lag_")]
-            names = sorted(names, key=lambda c: int(str(c).split("_")[1])) or list(X.columns)
-            return X[names].to_numpy(dtype=float)
-        return np.asarray(X, dtype=float)
+        """lag_1, lag_2, … as columns, from `lag_k` or from `lag_k_gap` (lag_k - lag_1)."""
+        if not hasattr(X, "columns"):
+            return np.asarray(X, dtype=float)
+        found = {}
+        for name in map(str, X.columns):
+            parts = name.split("_")
+            if len(parts) >= 2 and parts[0] == "lag" and parts[1].isdigit():
+                found.setdefault(int(parts[1]), []).append(name)
+        if 1 not in found:
+            return X.to_numpy(dtype=float)
+        last = X["lag_1"].to_numpy(dtype=float)
+        columns = []
+        for k in sorted(found):
+            name = found[k][0]
+            values = X[name].to_numpy(dtype=float)
+            columns.append(last + values if name.endswith("_gap") else values)
+        return np.column_stack(columns)
 
     def fit(self, X, y):
         self.n_lags_ = self._lags(X).shape[1]
