@@ -24,19 +24,20 @@ def trial_counts(study: optuna.Study) -> dict[str, int]:
 
 
 def score_test(info: ProgramInfo, choice: dict, params: dict,
-               options: OptimizeOptions) -> tuple[float | None, str]:
-    """pipeline.run(final=True) in a child process under the same limits as the trials."""
+               options: OptimizeOptions) -> tuple[float | None, str, dict]:
+    """pipeline.run(final=True) in a child process under the same limits as the trials; the
+    score, a note when there is none, and the reply (with the trivial baseline's score)."""
     worker = WorkerProcess(info.program_dir, options.memory_mb)
     try:
         reply = worker.run({"op": "final", "choice": choice, "params": params},
                            options.trial_timeout)
     except WorkerLost as exc:
-        return None, f"not scored: the refit failed ({exc})"
+        return None, f"not scored: the refit failed ({exc})", {}
     finally:
         worker.close()
     if reply["type"] != "result":
-        return None, f"not scored: the refit failed ({reply.get('reason')})"
-    return reply["value"], ""
+        return None, f"not scored: the refit failed ({reply.get('reason')})", {}
+    return reply["value"], "", reply
 
 
 def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
@@ -64,12 +65,17 @@ def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOption
     if cancelled:
         summary["test_note"] = "not scored: the run was cancelled (re-run to resume and finish)"
     else:
-        test_score, summary["test_note"] = score_test(info, choice, params, options)
+        test_score, summary["test_note"], reply = score_test(info, choice, params, options)
         summary["test_score"] = test_score
+        if reply.get("baseline"):
+            summary["test_result"] = {"metric": info.metric, "score": test_score,
+                                      "split": "test", "baseline": reply["baseline"],
+                                      "beats_baseline": reply.get("beats_baseline")}
         saved = {"choice": choice, "params": params, "metric": info.metric,
                  "direction": info.direction, "best_value": best.value,
                  "test_score": test_score, "n_trials": sum(counts.values()),
                  "trial": best.number, "evaluation": summary["evaluation"],
+                 "baseline": reply.get("baseline"),
                  "study": study.study_name}
         write_atomic(info.program_dir / BEST_PARAMS, json.dumps(saved, indent=2) + "\n")
     write_report(report_path, study, summary)

@@ -11,7 +11,9 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from text2ml.synthesis.baseline import baseline_line, baseline_warning
 from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.sandbox import box
 
 HISTORY_PNG = "optimization_history.png"
 IMPORTANCE_PNG = "param_importances.png"
@@ -75,11 +77,14 @@ def _failures(study: optuna.Study) -> list[tuple[str, int]]:
 
 def write_report(path: Path, study: optuna.Study, summary: dict[str, Any]) -> Path:
     """summary: task, metric, direction, evaluation, counts, best_value, best, test_score,
-    test_note, storage."""
+    test_note, storage, and test_result (the test line of pipeline.py, with its baseline)."""
     notes = save_plots(study, path.parent)
     counts = summary["counts"]
+    test_result = summary.get("test_result")
+    warning = baseline_warning(test_result)
     lines = [
         "# Optimization report", "",
+        *([f"> **Warning.** {warning}", ""] if warning else []),
         f"Task: {summary['task']}", "",
         f"- Metric: **{summary['metric']}** ({summary['direction']})",
         f"- Evaluation: {summary['evaluation']}",
@@ -96,7 +101,9 @@ def write_report(path: Path, study: optuna.Study, summary: dict[str, Any]) -> Pa
                   f"- Test {summary['metric']}: " + (
                       f"**{summary['test_score']:.4f}** (refit on train+valid, the locked test "
                       "split scored once)" if summary.get("test_score") is not None
-                      else summary.get("test_note", "not scored")), "",
+                      else summary.get("test_note", "not scored")),
+                  *([f"- Test {baseline_line(test_result)}"] if baseline_line(test_result)
+                    else []), "",
                   "```json", json.dumps(summary["best"], indent=2), "```", ""]
     lines += ["## Leaderboard of candidates", "",
               "| rank | candidates | best | trials | complete | pruned | failed |",
@@ -114,5 +121,7 @@ def write_report(path: Path, study: optuna.Study, summary: dict[str, Any]) -> Pa
                         (IMPORTANCE_PNG, "Parameter importances")):
         lines.append(f"![{title}]({name})" if not notes[name] else f"{title}: {notes[name]}")
         lines.append("")
+    # right under the title: trials ran without the sandbox's box on this machine
+    lines[2:2] = [line for text in box.missing_layers() for line in (f"> **Warning.** {text}", "")]
     write_atomic(path, "\n".join(lines))
     return path

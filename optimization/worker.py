@@ -136,7 +136,8 @@ class Worker:
     def final(self, request: dict[str, Any]) -> dict[str, Any]:
         result = self.pipeline.run(request["choice"], request["params"], final=True,
                                    data=self.data)
-        return {"type": "result", "value": float(result["score"]), "split": result["split"]}
+        return {"type": "result", "value": float(result["score"]), "split": result["split"],
+                "baseline": result.get("baseline"), "beats_baseline": result.get("beats_baseline")}
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         self.proxy: float | None = None

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from text2ml.synthesis.baseline import baseline_line, baseline_warning
 from text2ml.synthesis.errors import UserError, run_cli
 from text2ml.synthesis.records import Cancelled, ProgressEvent
 
@@ -68,7 +69,10 @@ def report_generation(args: argparse.Namespace, result: Any) -> None:
     status = "tested program written" if result.ok else "program INCOMPLETE"
     print(f"{status}: {result.program_dir}")
     if result.score and "score" in result.score:
-        print(f"validation {result.score['metric']}: {result.score['score']:.4f}")
+        print(f"validation {result.score['metric']}: {result.score['score']:.4f}"
+              + (f"; {baseline_line(result.score)}" if baseline_line(result.score) else ""))
+        if baseline_warning(result.score):
+            print(f"WARNING: {baseline_warning(result.score)}")
     elif result.score:
         print(f"pipeline.py failed: {result.score.get('error')}")
     stats = result.stats
@@ -84,14 +88,20 @@ def report_generation(args: argparse.Namespace, result: Any) -> None:
 def cmd_test(args: argparse.Namespace) -> int:
     from text2ml.synthesis.generate import test_program
 
-    report = test_program(Path(args.program), slots=args.slot or None)
+    report = test_program(Path(args.program), slots=args.slot or None, score=True)
     if args.json:
         print(json.dumps({"passed": report.passed, "total": report.total,
-                          "failures": [f.as_dict() for f in report.failures]}))
+                          "failures": [f.as_dict() for f in report.failures],
+                          "score": report.score}))
     else:
         for failure in report.failures:
             print(f"{failure.location()}: [{failure.check}] {failure.message}")
         print(f"{report.passed}/{report.total} candidates passed their contract tests")
+        if report.score and "score" in report.score:
+            print(f"validation {report.score['metric']}: {report.score['score']:.4f}"
+                  + (f"; {baseline_line(report.score)}" if baseline_line(report.score) else ""))
+        if baseline_warning(report.score):
+            print(f"WARNING: {baseline_warning(report.score)}")
     return 0 if not report.failures else 1
 
 

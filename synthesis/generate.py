@@ -80,6 +80,7 @@ class TestReport:
     failures: list[Failure]
     passed: int
     total: int
+    score: dict[str, Any] | None = None  # pipeline.py's line (with its baseline), if run
 
 
 def pick_block(task_file: Path, line: int | None) -> TaskBlock:
@@ -159,9 +160,9 @@ def generate_program(task_file: Path, line: int | None, options: GenerateOptions
     try:
         # the LLM starts only if the task needs a choice, or once it is understood: a task
         # that names no data fails in seconds, with no model loaded
-        spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say),
+        spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say, cancel),
                           task_file.parent, staging / PROBE)
-        llm, endpoint = open_llm(options.llm, program_dir / CACHE, say)
+        llm, endpoint = open_llm(options.llm, program_dir / CACHE, say, cancel)
         write_static_files(staging, spec, task_file, {})
         generator = Generator(spec, staging, llm, options.candidates, options.repairs,
                               options.parallel or endpoint.parallel, events, cancel,
@@ -284,8 +285,10 @@ def candidate_entry(record: CandidateRecord) -> dict[str, Any]:
 
 
 def test_program(program_dir: Path, *, slots: list[str] | None = None,
-                 cancel: threading.Event | None = None) -> TestReport:
-    """Re-run the contextual tests of every candidate on disk (or of some slots)."""
+                 cancel: threading.Event | None = None, score: bool = False) -> TestReport:
+    """Re-run the contextual tests of every candidate on disk (or of some slots); with
+    `score`, then run pipeline.py as a user would when every test passed, for its validation
+    score beside the trivial baseline's."""
     program_dir = program_dir.resolve()
     manifest = read_manifest(program_dir)
     program = read_program_json(program_dir)
@@ -311,7 +314,8 @@ def test_program(program_dir: Path, *, slots: list[str] | None = None,
             entry["failures"] = [f.as_dict() for f in verdict.failures]
     if manifest:
         write_manifest(program_dir, manifest)
-    return TestReport(failures, passed, total)
+    line = run_pipeline(program_dir, cancel) if score and not failures and total else None
+    return TestReport(failures, passed, total, line)
 
 
 
@@ -353,7 +357,7 @@ def regenerate_module(program_dir: Path, slot: str, candidate: str, options: Gen
         raise TaskError(f"{path} does not exist.")
     backups = protect_user_edits(program_dir)
     spec = spec_from_manifest(manifest)
-    llm, endpoint = open_llm(options.llm, program_dir / CACHE)
+    llm, endpoint = open_llm(options.llm, program_dir / CACHE, cancel=cancel)
     outcomes = outcomes_from_manifest(manifest)
     generator = Generator(spec, program_dir, llm, options.candidates, options.repairs, 1,
                           events, cancel)
