@@ -19,6 +19,7 @@ from text2ml.server.jobs import Job, JobBusy
 from text2ml.server.messages import report_failure
 from text2ml.server.progress import report_progress
 from text2ml.server.task_lines import task_choices
+from text2ml.synthesis.baseline import baseline_warning
 from text2ml.synthesis.records import Failure, TaskError
 
 if TYPE_CHECKING:
@@ -109,6 +110,24 @@ def task_error_diagnostic(block: TaskBlock, error: TaskError,
     return types.Diagnostic(blocks.block_range(block), str(error),
                             severity=types.DiagnosticSeverity.Error, code="task", source=SOURCE,
                             data={"choices": choices} if choices else None)
+
+
+def baseline_diagnostic(block: TaskBlock, score: dict | None) -> types.Diagnostic | None:
+    """A warning on the task block when its program does not beat the trivial baseline."""
+    warning = baseline_warning(score)
+    if not warning:
+        return None
+    return types.Diagnostic(blocks.block_range(block), warning,
+                            severity=types.DiagnosticSeverity.Warning, code="baseline",
+                            source=SOURCE)
+
+
+def publish_baseline_warning(server: Text2MLServer, uri: str, block: TaskBlock,
+                             score: dict | None) -> None:
+    """Mark (or clear) the task block by how its program compares with the trivial baseline;
+    an origin of its own, so clearing a task error leaves it be."""
+    found = baseline_diagnostic(block, score)
+    publish(server, uri, "baseline", [found] if found else [])
 
 
 def publish_task_error(server: Text2MLServer, uri: str, block: TaskBlock,

@@ -12,7 +12,11 @@ from pygls.uris import from_fs_path
 
 from text2ml.server import engine
 from text2ml.server.base import Text2MLServer
-from text2ml.server.diagnostics import publish_failures, publish_task_error
+from text2ml.server.diagnostics import (
+    publish_baseline_warning,
+    publish_failures,
+    publish_task_error,
+)
 from text2ml.server.jobs import Job
 from text2ml.server.messages import report_failure
 from text2ml.server.progress import ProgressHandle, report_progress
@@ -78,6 +82,7 @@ def generate_job(server: Text2MLServer, target: BlockTarget, program_dir: Path) 
         finally:
             server.refresh_code_lenses()
         publish_task_error(server, target.uri, target.block, None)
+        publish_baseline_warning(server, target.uri, target.block, result.score)
         announce_generation(server, result)
 
     return work
