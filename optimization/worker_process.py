@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -15,8 +16,9 @@ from typing import Any
 
 from text2ml.synthesis.children.protocol import line as protocol_line
 from text2ml.synthesis.children.protocol import read_message
+from text2ml.synthesis.sandbox import box
 from text2ml.synthesis.sandbox.deadline import Deadline, kill_group
-from text2ml.synthesis.sandbox.environment import scrubbed_env
+from text2ml.synthesis.sandbox.environment import child_env
 
 START_TIMEOUT = 120.0  # loading the data and importing the libraries
 
@@ -40,15 +42,19 @@ class WorkerProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.stderr = tempfile.TemporaryFile(mode="w+b")
+        self.private = Path(tempfile.mkdtemp(prefix="text2ml-box-"))
         self.rows = {}
 
     def start(self) -> None:
         self.stderr.seek(0)
         self.stderr.truncate()
         self.lines = queue.Queue()
+        folder = self.program_dir.resolve()
+        # In the box: killing the group kills bwrap, and the box's PID namespace with it.
+        command = box.wrap([sys.executable, "-m", "text2ml.optimization.worker", str(folder)],
+                           cwd=folder, writable=[self.private, folder])
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "text2ml.optimization.worker", str(self.program_dir)],
-            cwd=self.program_dir, env=scrubbed_env(threads=1), text=True, bufsize=1,
+            command, cwd=folder, env=child_env(self.private, threads=1), text=True, bufsize=1,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
             start_new_session=True, preexec_fn=_limit_memory(self.memory_mb))
         threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
@@ -86,6 +92,7 @@ class WorkerProcess:
                 pass
         self.kill()
         self.stderr.close()
+        shutil.rmtree(self.private, ignore_errors=True)
 
     def _stderr_tail(self) -> str:
         self.stderr.flush()
@@ -106,7 +113,7 @@ class WorkerProcess:
             except queue.Empty:
                 continue
             if line is None:
-                code = self.proc.wait() if self.proc else None
+                code = box.returncode(self.proc.wait()) if self.proc else None
                 self.proc = None
                 raise WorkerLost(_death_reason(code, self.memory_mb, self._stderr_tail()))
             return read_message(line)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -45,14 +47,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     settings = resolve_llm_settings({"base_url": args.base_url, "model": args.model})
     options = GenerateOptions(parse_candidates(args.candidates), args.repairs, settings,
                               Path(args.out) if args.out else None)
-    cancel = threading.Event()
+    cancel = cancel_on_ctrl_c()
     try:
         result = generate_program(task_file, line, options, events=printer(args), cancel=cancel)
-    except KeyboardInterrupt:
-        cancel.set()
-        return fail(args, "cancelled; files written so far are kept.")
-    except Cancelled as exc:
-        return fail(args, str(exc))
+    except Cancelled:
+        return fail(args, "cancelled; the previous program, if any, is as it was.")
     report_generation(args, result)
     return 0 if result.ok else 1
 
@@ -112,6 +111,22 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cancel_on_ctrl_c() -> threading.Event:
+    """Ctrl-C sets the job's cancel event instead of raising KeyboardInterrupt in whichever
+    frame the main thread waits: the LLM request in flight and the sandboxed runs stop at
+    once, and no thread pool is left to drain. A second Ctrl-C exits on the spot."""
+    cancel = threading.Event()
+
+    def stop(_signum: int, _frame: Any) -> None:
+        if cancel.is_set():
+            os._exit(130)
+        print("\nstopping (Ctrl-C again to quit at once)", file=sys.stderr, flush=True)
+        cancel.set()
+
+    signal.signal(signal.SIGINT, stop)
+    return cancel
+
+
 def printer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     def show(event: ProgressEvent) -> None:
         if not args.json:
@@ -162,11 +177,25 @@ def add_optional_commands(sub: argparse._SubParsersAction) -> None:
     add_optimize_commands(sub)
 
 
+# The commands that run generated code or the task's data loaders in the sandbox.
+BOXED_COMMANDS = ("generate", "test", "optimize", "worker", "spec")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Every UserError (TaskError, SettingsError, ProgramError, ...) is printed as plain words
     and exits 2; anything else is a bug: one line saying so, the traceback, exit 1."""
     args = build_parser().parse_args(argv)
+    if args.command in BOXED_COMMANDS:
+        warn_about_the_box()
     return run_cli(args.func, args)
+
+
+def warn_about_the_box() -> None:
+    """Loudly, on stderr (stdout may carry --json): the sandbox layers this machine lacks."""
+    from text2ml.synthesis.sandbox.box import missing_layers
+
+    for warning in missing_layers():
+        print(f"text2ml: WARNING: {warning}", file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":

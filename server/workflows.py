@@ -22,8 +22,15 @@ from text2ml.server.messages import report_failure
 from text2ml.server.progress import ProgressHandle, report_progress
 from text2ml.server.targets import BlockTarget
 from text2ml.synthesis.records import ProgressEvent, TaskError
+from text2ml.synthesis.sandbox.box import missing_layers
 
 Work = Callable[[Job], None]
+
+
+def warn_about_the_box(server: Text2MLServer) -> None:
+    """Every job that runs generated code says so when this machine cannot box it."""
+    for warning in missing_layers():
+        server.show_message(f"text2ml: {warning}", types.MessageType.Warning)
 
 
 def forward_events(progress: ProgressHandle) -> Callable[[ProgressEvent], None]:
@@ -66,6 +73,7 @@ def announce_generation(server: Text2MLServer, result: Any) -> None:
 
 def generate_job(server: Text2MLServer, target: BlockTarget, program_dir: Path) -> Work:
     def work(job: Job) -> None:
+        warn_about_the_box(server)
         try:
             with report_progress(server, "text2ml: generate ML program",
                                  cancel=job.cancel) as progress:
@@ -90,6 +98,7 @@ def generate_job(server: Text2MLServer, target: BlockTarget, program_dir: Path) 
 
 def regenerate_job(server: Text2MLServer, module: engine.ModuleRef) -> Work:
     def work(job: Job) -> None:
+        warn_about_the_box(server)
         title = f"text2ml: regenerate {module.slot}/{module.candidate}"
         try:
             with report_progress(server, title, cancel=job.cancel) as progress:
@@ -132,6 +141,7 @@ def optimization_summary(result: Any, stopped: bool) -> str:
 
 def optimize_job(server: Text2MLServer, program_dir: Path) -> Work:
     def work(job: Job) -> None:
+        warn_about_the_box(server)
         try:
             with report_progress(server, "text2ml: optimize", cancel=job.cancel) as progress:
                 def on_trial(trial: Any) -> None:

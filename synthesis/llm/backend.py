@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,12 +36,16 @@ def resolve_endpoint(settings: LLMSettings, say: Callable[[str], None] | None = 
 
 
 def open_llm(settings: LLMSettings, cache_dir: Path | None,
-             say: Callable[[str], None] | None = None) -> tuple[LLMClient, Endpoint]:
+             say: Callable[[str], None] | None = None,
+             cancel: threading.Event | None = None) -> tuple[LLMClient, Endpoint]:
+    """The client for the configured endpoint; with `cancel`, setting it stops any request
+    in flight at once."""
     endpoint = resolve_endpoint(settings, say)
     budget = Budget(settings.max_calls, settings.max_total_tokens)
     client = LLMClient(endpoint.base_url, settings.api_key, endpoint.model,
                        timeout=settings.timeout, max_retries=settings.max_retries,
-                       cache_dir=cache_dir, budget=budget, structured=endpoint.structured)
+                       cache_dir=cache_dir, budget=budget, structured=endpoint.structured,
+                       cancel=cancel)
     return client, endpoint
 
 
@@ -49,8 +54,9 @@ class LazyLLM:
     rules, and then no embedded server is started at all."""
 
     def __init__(self, settings: LLMSettings, cache_dir: Path | None = None,
-                 say: Callable[[str], None] | None = None) -> None:
-        self.settings, self.cache_dir, self.say = settings, cache_dir, say
+                 say: Callable[[str], None] | None = None,
+                 cancel: threading.Event | None = None) -> None:
+        self.settings, self.cache_dir, self.say, self.cancel = settings, cache_dir, say, cancel
         self.client: LLMClient | None = None
         self.calls = 0
 
@@ -58,7 +64,7 @@ class LazyLLM:
         from text2ml.synthesis.llm.client import LLMUnavailable
 
         if self.client is None:
-            self.client, _ = open_llm(self.settings, self.cache_dir, self.say)
+            self.client, _ = open_llm(self.settings, self.cache_dir, self.say, self.cancel)
         self.calls += 1
         try:
             return self.client.chat(*args, **kwargs)  # type: ignore[arg-type]
@@ -66,5 +72,5 @@ class LazyLLM:
             if not self.settings.uses_embedded:
                 raise
             # the embedded server stopped (idle, or by `text2ml llm stop`): start it again
-            self.client, _ = open_llm(self.settings, self.cache_dir, self.say)
+            self.client, _ = open_llm(self.settings, self.cache_dir, self.say, self.cancel)
             return self.client.chat(*args, **kwargs)  # type: ignore[arg-type]

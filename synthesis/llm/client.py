@@ -2,7 +2,9 @@
 
 Retries with backoff on timeouts, 429 and 5xx are the openai client's own (`max_retries`).
 On top of it: a response cache (a re-run with the same inputs makes no call), token
-accounting, a hard budget, and errors that say what to do.
+accounting, a hard budget, errors that say what to do, and cancel: with a `cancel` event,
+a request in flight is abandoned the moment it is set (its connection closed), instead of
+waiting out the server, the timeout and the retries.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import openai
 
 from text2ml.synthesis.errors import UserError
 from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.records import Cancelled
 
 NO_KEY = "not-needed"  # local servers ignore the key, but the client insists on one
+CANCEL_POLL_SECONDS = 0.05
 
 
 CHECK_ENDPOINT = ("Check the LLM endpoint settings (text2ml.llm.baseUrl and text2ml.llm.model "
@@ -93,9 +97,10 @@ class Usage:
 class LLMClient:
     def __init__(self, base_url: str, api_key: str | None, model: str, *,
                  timeout: float = 180.0, max_retries: int = 3, cache_dir: Path | None = None,
-                 budget: Budget | None = None, structured: str = "openai") -> None:
+                 budget: Budget | None = None, structured: str = "openai",
+                 cancel: threading.Event | None = None) -> None:
         self.base_url, self.model, self.structured = base_url, model, structured
-        self.cache_dir = cache_dir
+        self.cache_dir, self.cancel = cache_dir, cancel
         self.budget = budget or Budget()
         self.usage = Usage()
         self._lock = threading.Lock()
@@ -115,7 +120,7 @@ class LLMClient:
             return cached
         self._check_budget()
         started = time.monotonic()
-        completion = self._create(messages, temperature, seed, max_tokens, json_schema)
+        completion = self._create_or_cancel(messages, temperature, seed, max_tokens, json_schema)
         reply = self._reply(completion, time.monotonic() - started)
         with self._lock:
             self.usage.calls += 1
@@ -136,6 +141,35 @@ class LLMClient:
             raise BudgetExceeded(f"the LLM budget is spent: {usage.total_tokens:,} tokens used, "
                                  f"the limit is {budget.max_total_tokens:,} "
                                  "(raise TEXT2ML_MAX_TOKENS)")
+
+    def _create_or_cancel(self, *request: Any) -> Any:
+        """`_create` on a thread of its own, so the caller can stop waiting on cancel; the
+        abandoned thread ends once its closed connection fails (it is a daemon either way)."""
+        if self.cancel is None:
+            return self._create(*request)
+        self._raise_if_cancelled()
+        outcome: dict[str, Any] = {}
+        finished = threading.Event()
+
+        def call() -> None:
+            try:
+                outcome["completion"] = self._create(*request)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+                outcome["error"] = exc
+            finally:
+                finished.set()
+
+        threading.Thread(target=call, daemon=True, name="text2ml-llm-call").start()
+        while not finished.wait(CANCEL_POLL_SECONDS):
+            self._raise_if_cancelled()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["completion"]
+
+    def _raise_if_cancelled(self) -> None:
+        if self.cancel is not None and self.cancel.is_set():
+            self._client.close()  # drops the connection: the server may stop generating
+            raise Cancelled("generation was cancelled")
 
     def _create(self, messages: list[dict[str, str]], temperature: float, seed: int | None,
                 max_tokens: int, json_schema: dict[str, Any] | None) -> Any:

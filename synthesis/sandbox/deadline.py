@@ -1,5 +1,7 @@
 """The one deadline and kill helper: a child stops at its wall-clock limit or when the user
-cancels, and always as a whole process group (a module may have started children of its own).
+cancels, and always as a whole (a module may have started children of its own): the cold
+sandbox kills bwrap's process group, which ends the box's PID namespace; the warm one asks
+the warm parent, inside the box, to kill the run.
 
 Used by the cold sandbox (`limits.run_python`), the warm one (`warm.run_module`), the warm
 parent (`children.zygote`) and the optimizer's worker process.
@@ -54,15 +56,16 @@ class Deadline:
             time.sleep(seconds)
 
 
-def watch(pid: int, wait_end: Callable[[float], bool], deadline: Deadline) -> str | None:
+def watch(kill: Callable[[], None], wait_end: Callable[[float], bool], deadline: Deadline
+          ) -> str | None:
     """Wait for the run to end (`wait_end(seconds)` waits at most that long, True once it has
-    ended); kill its group once the deadline says stop, and once more at the end for the
+    ended); `kill` it once the deadline says stop, and once more at the end for the
     grandchildren it left behind. Returns why it was killed, or None."""
     killed: str | None = None
     while not wait_end(POLL_SECONDS):
         if killed is None:
             killed = deadline.why_stop()
             if killed:
-                kill_group(pid)
-    kill_group(pid)
+                kill()
+    kill()
     return killed

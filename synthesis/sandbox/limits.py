@@ -1,14 +1,15 @@
 """Run generated code in a child Python with limits: wall clock, CPU, memory, threads.
 
-The child gets its own process group (the whole group is killed on timeout or cancel),
-an environment without secrets, and the program folder as its working directory. Output
-goes to temporary files rather than pipes, so a chatty child can never block on a full
-pipe while we wait for it.
+The child runs inside the box (`sandbox.box`: no network, writes only in its folder and a
+private temp folder, its own PID namespace) with an allow-listed environment and the program
+folder as its working directory. Output goes to temporary files rather than pipes, so a
+chatty child can never block on a full pipe while we wait for it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,20 +20,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from text2ml.synthesis.sandbox.deadline import Deadline, watch
-from text2ml.synthesis.sandbox.environment import scrubbed_env
+from text2ml.synthesis.sandbox import box
+from text2ml.synthesis.sandbox.deadline import Deadline, kill_group, watch
+from text2ml.synthesis.sandbox.environment import child_env
 
-__all__ = ["Limits", "SandboxResult", "limit_hit", "run_python", "scrubbed_env", "tail"]
+__all__ = ["Limits", "SandboxResult", "limit_hit", "run_python", "tail"]
 
 OUTPUT_LIMIT = 1_000_000  # characters of stdout/stderr kept; the tail matters most
 
-# Runs first in the child: set the limits, then become the real command (same pid).
-_TRAMPOLINE = (
+# Runs first in the box: fork the real command under the limits, wait for it, and write its
+# wait status and peak memory to a file (bwrap itself reports a signal as exit 128+n and
+# keeps no resource usage of what ran inside).
+_SUPERVISOR = (
     "import os, resource, sys\n"
-    "mem, cpu = int(sys.argv[1]), int(sys.argv[2])\n"
-    "if mem > 0: resource.setrlimit(resource.RLIMIT_AS, (mem, mem))\n"
-    "if cpu > 0: resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))\n"
-    "os.execv(sys.executable, [sys.executable, *sys.argv[3:]])\n"
+    "mem, cpu, status_file = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]\n"
+    "pid = os.fork()\n"
+    "if pid == 0:\n"
+    "    if mem > 0: resource.setrlimit(resource.RLIMIT_AS, (mem, mem))\n"
+    "    if cpu > 0: resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))\n"
+    "    os.execv(sys.executable, [sys.executable, *sys.argv[4:]])\n"
+    "_, status, usage = os.wait4(pid, 0)\n"
+    "with open(status_file, 'w') as out: out.write(f'{status} {usage.ru_maxrss}')\n"
+    "os._exit(0)\n"
 )
 _MEMORY_ERRORS = ("MemoryError", "Unable to allocate", "std::bad_alloc",
                   "DefaultCPUAllocator: can't allocate memory", "Cannot allocate memory")
@@ -83,24 +92,42 @@ def run_python(args: list[str], *, cwd: Path | str, limits: Limits = Limits(),
                env_extra: dict[str, str] | None = None, stdin: str | None = None,
                cancel: threading.Event | None = None) -> SandboxResult:
     """Run `python *args` in `cwd` under `limits`; never raises for what the child does."""
+    cwd = Path(cwd).resolve()
     memory = (limits.memory_mb or 0) * 1024 * 1024
-    command = [sys.executable, "-c", _TRAMPOLINE, str(memory), str(limits.cpu_seconds or 0),
-               *args]
-    with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out, \
-            tempfile.TemporaryFile() as err:
-        given.write((stdin or "").encode())
-        given.seek(0)
-        deadline = Deadline(limits.wall_seconds, cancel)
-        child = subprocess.Popen(command, cwd=str(cwd), stdin=given, stdout=out, stderr=err,
-                                 env=scrubbed_env(limits.threads, env_extra),
-                                 start_new_session=True)
-        status, peak_kb, killed = _wait(child, deadline)
-        seconds = time.monotonic() - deadline.started
-        stdout, stderr = tail(out), tail(err)
+    private = Path(tempfile.mkdtemp(prefix="text2ml-box-"))
+    status_file = private / "status"
+    command = box.wrap([sys.executable, "-c", _SUPERVISOR, str(memory),
+                        str(limits.cpu_seconds or 0), str(status_file), *args],
+                       cwd=cwd, writable=[private, cwd])
+    try:
+        with tempfile.TemporaryFile() as given, tempfile.TemporaryFile() as out, \
+                tempfile.TemporaryFile() as err:
+            given.write((stdin or "").encode())
+            given.seek(0)
+            deadline = Deadline(limits.wall_seconds, cancel)
+            child = subprocess.Popen(command, cwd=str(cwd), stdin=given, stdout=out,
+                                     stderr=err, env=child_env(private, limits.threads, env_extra),
+                                     start_new_session=True)
+            status, peak_kb, killed = _wait(child, deadline)
+            seconds = time.monotonic() - deadline.started
+            stdout, stderr = tail(out), tail(err)
+        status, peak_kb = _reported(status_file, status, peak_kb)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
     returncode = os.waitstatus_to_exitcode(status)
     if killed is None:
         killed = limit_hit(returncode, stderr, limits)
     return SandboxResult(returncode, stdout, stderr, seconds, killed, peak_kb / 1024, limits)
+
+
+def _reported(status_file: Path, status: int, peak_kb: int) -> tuple[int, int]:
+    """The command's own wait status and peak memory, as the supervisor wrote them; the
+    outer process's when the supervisor did not get to write (killed with the box)."""
+    try:
+        own_status, own_peak = status_file.read_text().split()
+        return int(own_status), max(int(own_peak), peak_kb)
+    except (OSError, ValueError):
+        return status, peak_kb
 
 
 def _wait(child: subprocess.Popen[bytes], deadline: Deadline) -> tuple[int, int, str | None]:
@@ -116,7 +143,8 @@ def _wait(child: subprocess.Popen[bytes], deadline: Deadline) -> tuple[int, int,
         deadline.pause(seconds)
         return False
 
-    killed = watch(child.pid, wait_end, deadline)
+    # The group is bwrap's (a host pid); killing bwrap ends the whole box with it.
+    killed = watch(lambda: kill_group(child.pid), wait_end, deadline)
     status, peak_kb = ended[0]
     return status, peak_kb, killed
 
