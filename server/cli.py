@@ -46,7 +46,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
         return fail(args, f"{task_file} does not exist.")
     settings = resolve_llm_settings({"base_url": args.base_url, "model": args.model})
     options = GenerateOptions(parse_candidates(args.candidates), args.repairs, settings,
-                              Path(args.out) if args.out else None)
+                              Path(args.out) if args.out else None,
+                              recipes_only=args.recipes_only)
     cancel = cancel_on_ctrl_c()
     try:
         result = generate_program(task_file, line, options, events=printer(args), cancel=cancel)
@@ -151,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--out", help="program folder (default: next to the task file)")
     gen.add_argument("--candidates", help="per slot, e.g. model=3,features=2")
     gen.add_argument("--repairs", type=int, default=3, help="repairs per candidate (default 3)")
+    gen.add_argument("--recipes-only", action="store_true",
+                     help="no LLM writes modules: the recipe library's modules are the candidates")
     gen.add_argument("--base-url", help="OpenAI-compatible endpoint (default: embedded model)")
     gen.add_argument("--model", help="model name at that endpoint")
     gen.add_argument("--json", action="store_true", help="one JSON object on stdout")

@@ -61,6 +61,19 @@ class GenerateOptions:
     out: Path | None = None
     parallel: int | None = None  # None: 1 for the embedded model, 3 for a remote endpoint
     test_limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
+    recipes_only: bool = False  # no LLM writes modules: the recipes stand in as candidates
+
+
+class NoModuleLLM:
+    """Recipes-only mode: the generator never asks, so nothing is started or counted."""
+
+    def __init__(self) -> None:
+        from text2ml.synthesis.llm.client import Usage
+
+        self.usage = Usage()
+
+    def chat(self, *args: object, **kwargs: object) -> object:
+        raise RuntimeError("recipes-only mode asks no LLM for a module")
 
 
 @dataclass
@@ -160,13 +173,17 @@ def generate_program(task_file: Path, line: int | None, options: GenerateOptions
     try:
         # the LLM starts only if the task needs a choice, or once it is understood: a task
         # that names no data fails in seconds, with no model loaded
-        spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say, cancel),
+        spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say),
                           task_file.parent, staging / PROBE)
-        llm, endpoint = open_llm(options.llm, program_dir / CACHE, say, cancel)
+        if options.recipes_only:
+            llm, model, parallel = NoModuleLLM(), "recipes only", 1
+        else:
+            llm, endpoint = open_llm(options.llm, program_dir / CACHE, say)
+            model, parallel = endpoint.model, options.parallel or endpoint.parallel
         write_static_files(staging, spec, task_file, {})
         generator = Generator(spec, staging, llm, options.candidates, options.repairs,
-                              options.parallel or endpoint.parallel, events, cancel,
-                              limits=options.test_limits)
+                              parallel, events, cancel, limits=options.test_limits,
+                              recipes_only=options.recipes_only)
         outcomes = generator.run({})
         set_aside_failed(staging, outcomes)
         backups = protect_user_edits(program_dir) if program_dir.exists() else []
@@ -174,8 +191,8 @@ def generate_program(task_file: Path, line: int | None, options: GenerateOptions
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     relocate_failures(outcomes, staging, program_dir)
-    return finish(program_dir, spec, task_file, block, outcomes, llm, endpoint.model,
-                  started, backups, cancel)
+    return finish(program_dir, spec, task_file, block, outcomes, llm, model, started,
+                  backups, cancel)
 
 
 def set_aside_failed(program_dir: Path, outcomes: dict[str, SlotOutcome]) -> None:
@@ -357,7 +374,7 @@ def regenerate_module(program_dir: Path, slot: str, candidate: str, options: Gen
         raise TaskError(f"{path} does not exist.")
     backups = protect_user_edits(program_dir)
     spec = spec_from_manifest(manifest)
-    llm, endpoint = open_llm(options.llm, program_dir / CACHE, cancel=cancel)
+    llm, endpoint = open_llm(options.llm, program_dir / CACHE)
     outcomes = outcomes_from_manifest(manifest)
     generator = Generator(spec, program_dir, llm, options.candidates, options.repairs, 1,
                           events, cancel)

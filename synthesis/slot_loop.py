@@ -30,7 +30,7 @@ Events = Callable[[ProgressEvent], None]
 class CandidateRecord:
     name: str
     status: str = "failed"  # "passed" or "failed"
-    origin: str = "llm"  # "llm", or "reference" when a recipe stood in unchanged
+    origin: str = "llm"  # "llm"; "reference": a recipe stood in; "recipe": recipes-only mode
     attempts: int = 0
     prompt_hash: str = ""
     score: float | None = None
@@ -60,6 +60,7 @@ class Generator:
     cancel: threading.Event | None = None
     written: list[str] = field(default_factory=list)
     limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
+    recipes_only: bool = False  # no LLM: every recipe of the slot stands in as a candidate
 
     def emit(self, message: str, fraction: float, **details: Any) -> None:
         if self.events:
@@ -100,6 +101,8 @@ class Generator:
                       index: int) -> SlotOutcome:
         outcome = SlotOutcome(slot)
         n = self.candidates.get(slot, 1)
+        if self.recipes_only:
+            n = len(recipes_for(slot, self.spec.modality, self.spec.problem_type))
         names = [f"c{i + 1}" for i in range(n)]
         work = [(slot, name, i, n, index, outcomes) for i, name in enumerate(names)]
         if self.parallel > 1:
@@ -129,6 +132,8 @@ class Generator:
         contract = CONTRACTS[slot]
         code_up, choice, profile = self.upstream(slot, outcomes)
         recipe, example = recipe_for(self.spec, slot, i)
+        if self.recipes_only:
+            return self.recipe_candidate(slot, name, i, n, index, choice)
         messages = generation_messages(self.spec, contract, code_up, profile, index=i)
         record = CandidateRecord(name, prompt_hash=_hash(messages), recipe=recipe.name)
         base = (index + i / n) / len(GENERATED_SLOTS)
@@ -152,6 +157,18 @@ class Generator:
             messages = repair_messages(self.spec, contract, code_up, profile, code,
                                        verdict.failures, index=i)
         return record
+
+    def recipe_candidate(self, slot: str, name: str, i: int, n: int, index: int,
+                         choice: dict[str, str]) -> CandidateRecord:
+        """The slot's i-th recipe as it is, tested like any candidate (no LLM)."""
+        recipe, example = recipe_for(self.spec, slot, i)
+        self.check_cancel()
+        self.emit(f"{slot}: recipe {i + 1}/{n} ({recipe.name})",
+                  (index + i / n) / len(GENERATED_SLOTS), slot=slot, candidate=name)
+        verdict = self.test(slot, name, example, choice)
+        return CandidateRecord(name, "passed" if verdict.passed else "failed", "recipe", 1, "",
+                               verdict.score, verdict.failures, verdict.profile,
+                               recipe=recipe.name, recipe_similarity=1.0)
 
     def repair_existing(self, slot: str, name: str, code: str,
                         outcomes: dict[str, SlotOutcome]) -> CandidateRecord:

@@ -50,3 +50,22 @@ def test_candidates_span_recipes_and_the_program_faces_its_baseline(
     assert cli(["test", str(result.program_dir)]) == 0
     out = capsys.readouterr().out
     assert "trivial baseline (majority class)" in out and "WARNING" not in out
+
+
+def test_recipes_only_writes_a_tested_program_with_no_llm(tmp_path: Path) -> None:
+    """Every recipe of each slot is a candidate; no endpoint is configured or asked."""
+    task = tmp_path / "wine.py"
+    shutil.copy(EXAMPLES / "wine_cultivar.py", task)
+    unreachable = LLMSettings(base_url="http://127.0.0.1:9/v1", model="none", timeout=1,
+                              max_retries=0)
+    options = GenerateOptions(repairs=0, llm=unreachable, out=tmp_path / "p",
+                              test_limits=Limits(wall_seconds=60, memory_mb=3072),
+                              recipes_only=True)
+    result = generate_program(task, None, options)
+    assert result.ok and result.stats["llm_calls"] == 0
+    manifest = json.loads((result.program_dir / ".text2ml" / "manifest.json").read_text())
+    model = manifest["slots"]["model"]["candidates"]
+    assert [c["recipe"] for c in model.values()] == [
+        r.name for r in recipes_for("model", "tabular", "classification")]
+    assert all(c["origin"] == "recipe" and c["status"] == "passed" for c in model.values())
+    assert manifest["llm_model"] == "recipes only" and result.score["beats_baseline"]
