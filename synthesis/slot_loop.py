@@ -23,6 +23,10 @@ from text2ml.synthesis.spec import TaskSpec
 from text2ml.synthesis.testing import DEFAULT_LIMITS, Verdict, test_candidate
 
 DEFAULT_CANDIDATES = {"features": 2, "model": 3, "training": 1, "postprocess": 1}
+# The last features candidate of a program is asked for what no recipe knows: this task.
+TASK_FEATURES = ("On top of the recipe's preprocessing, add the features that the task text "
+                 "and the column names suggest (ratios or differences the task names, parts of "
+                 "dates, lengths and word counts of text), computed inside the transformer.")
 Events = Callable[[ProgressEvent], None]
 
 
@@ -134,7 +138,8 @@ class Generator:
         recipe, example = recipe_for(self.spec, slot, i)
         if self.recipes_only:
             return self.recipe_candidate(slot, name, i, n, index, choice)
-        messages = generation_messages(self.spec, contract, code_up, profile, index=i)
+        hint = TASK_FEATURES if slot == "features" and n > 1 and i == n - 1 else ""
+        messages = generation_messages(self.spec, contract, code_up, profile, hint, index=i)
         record = CandidateRecord(name, prompt_hash=_hash(messages), recipe=recipe.name)
         base = (index + i / n) / len(GENERATED_SLOTS)
         for attempt in range(self.repairs + 1):

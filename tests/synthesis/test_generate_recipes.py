@@ -14,11 +14,12 @@ from text2ml.synthesis.generate import GenerateOptions, generate_program
 from text2ml.synthesis.llm.settings import LLMSettings
 from text2ml.synthesis.recipes import recipes_for
 from text2ml.synthesis.sandbox.limits import Limits
+from text2ml.synthesis.slot_loop import TASK_FEATURES
 
 from paths import EXAMPLES
 from scripted_openai import ScriptedOpenAI
 
-CANDIDATES = {"features": 1, "model": 3, "training": 1, "postprocess": 1}
+CANDIDATES = {"features": 2, "model": 3, "training": 1, "postprocess": 1}
 
 
 def test_candidates_span_recipes_and_the_program_faces_its_baseline(
@@ -41,6 +42,9 @@ def test_candidates_span_recipes_and_the_program_faces_its_baseline(
     prompts = [r["messages"][-1]["content"] for r in scripted_llm.requests
                if "# Write the model module" in r["messages"][-1]["content"]]
     assert len({p.split("Recipe `")[1].split("`")[0] for p in prompts}) == 3
+    features = [r["messages"][-1]["content"] for r in scripted_llm.requests
+                if "# Write the features module" in r["messages"][-1]["content"]]
+    assert [TASK_FEATURES in p for p in features] == [False, True]
 
     assert result.score["baseline"]["name"] == "majority class"
     assert result.score["beats_baseline"] is True
@@ -69,3 +73,4 @@ def test_recipes_only_writes_a_tested_program_with_no_llm(tmp_path: Path) -> Non
         r.name for r in recipes_for("model", "tabular", "classification")]
     assert all(c["origin"] == "recipe" and c["status"] == "passed" for c in model.values())
     assert manifest["llm_model"] == "recipes only" and result.score["beats_baseline"]
+
