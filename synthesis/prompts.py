@@ -21,7 +21,8 @@ RULES = """Rules:
   from params must be a key of SEARCH_SPACE (a range, a list of choices, or a constant).
 - Range format: {{"type": "int", "low": 1, "high": 10}} or {{"type": "float", "low": 0.001,
   "high": 1.0, "log": true}}; choices: {{"type": "categorical", "choices": ["a", "b"]}}.
-- Import everything you use. Only scikit-learn, numpy and pandas.
+- Import everything you use. Only scikit-learn, numpy and pandas (and torch where the
+  finished module below uses it).
 - Only pass keyword arguments that the class really accepts.
 - Define only the imports, SEARCH_SPACE and {function}; no data loading, no printing."""
 

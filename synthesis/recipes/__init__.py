@@ -84,10 +84,12 @@ LIBRARY: dict[tuple[str, str], dict[str, tuple[Recipe, ...]]] = {
         "training": _TRAINING, "postprocess": _CLIP,
     },
     ("image", "classification"): {
-        "features": _r("features", "image/features_pixels_pca", "image/features_pixels_scaled"),
-        "model": _r("model", "tabular/model_svc", "tabular/model_hgb_classifier",
-                    "tabular/model_logistic"),
-        "training": _TRAINING, "postprocess": _LABELS,
+        # the raw grid first: the network needs it, and the others do as well on it as on PCA
+        "features": _r("features", "image/features_pixels_scaled", "image/features_pixels_pca"),
+        "model": _r("model", "tabular/model_svc", "image/model_small_cnn",
+                    "tabular/model_hgb_classifier", "tabular/model_logistic"),
+        "training": _r("training", "image/training_epochs", "common/training_fit_once"),
+        "postprocess": _LABELS,
     },
     ("image", "regression"): {
         "features": _r("features", "image/features_pixels_pca", "image/features_pixels_scaled"),

@@ -198,3 +198,39 @@ def test_the_pipeline_line_carries_the_trivial_baseline(programs: dict[tuple[str
     reply = run_pipeline_json(programs[("tabular", "classification")], {})
     assert reply["baseline"]["name"] == "majority class"
     assert 0.3 < reply["baseline"]["score"] < 0.6 and reply["beats_baseline"] is True
+
+
+def test_epoch_training_of_the_network_passes_its_contract(programs: dict[tuple[str, str], Path]
+                                                           ) -> None:
+    verdict = contract_test(programs[("image", "classification")], "training", "training_epochs",
+                            {"features": "features_pixels_scaled", "model": "model_small_cnn"},
+                            limits=LIMITS, sample=400)
+    assert verdict.passed, [f.as_dict() for f in verdict.failures]
+
+
+def test_the_network_reports_each_epoch_stops_early_and_the_proxy_reads_it() -> None:
+    """In this process (tests may import torch; the server never does)."""
+    import importlib.util
+
+    from sklearn.datasets import load_digits
+
+    from text2ml.optimization.proxies import find_network, naswot_score
+
+    def module(name: str):  # noqa: ANN202 - a recipe module
+        recipe = next(r for r in all_recipes() if r.name == name)
+        spec = importlib.util.spec_from_file_location(name.replace("/", "_"), recipe.path)
+        loaded = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(loaded)
+        return loaded
+
+    cnn, training = module("image/model_small_cnn"), module("image/training_epochs")
+    X, y = load_digits(return_X_y=True)
+    X = X / 16.0
+    model = cnn.build_model({"channels": 8, "learning_rate": 0.003, "weight_decay": 1e-4,
+                             "dropout": 0.1, "epochs": 6, "batch_size": 64, "random_state": 0})
+    assert naswot_score(find_network(model), X[:64]) is not None
+    reports: list[tuple[int, float]] = []
+    fitted = training.train(model, X[:600], y[:600], X[600:900], y[600:900], {"patience": 2},
+                            lambda step, value: reports.append((step, value)))
+    assert [step for step, _ in reports] == list(range(1, len(reports) + 1))
+    assert 2 <= len(reports) <= 6 and fitted.score(X[900:], y[900:]) > 0.8
