@@ -52,7 +52,8 @@ class WorkerProcess:
         folder = self.program_dir.resolve()
         # In the box: killing the group kills bwrap, and the box's PID namespace with it.
         command = box.wrap([sys.executable, "-m", "text2ml.optimization.worker", str(folder)],
-                           cwd=folder, writable=[self.private, folder])
+                           cwd=folder, writable=[self.private, folder],
+                           die_with_parent=False)  # started from a trial thread
         self.proc = subprocess.Popen(
             command, cwd=folder, env=child_env(self.private, threads=1), text=True, bufsize=1,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,

@@ -6,7 +6,8 @@ Every child that runs generated code starts inside `bwrap` (Debian's `bubblewrap
   when the box's first process ends the kernel kills every other process in it;
 - the whole file system read-only, except the run's folder and a private temp folder;
 - the user's credential files and text2ml's own config masked by empty ones;
-- `--die-with-parent`: if text2ml dies, the box dies with it.
+- `--die-with-parent` for runs: if text2ml dies, the box dies with it (long-lived children
+  end when their stdin closes instead).
 docs/sandbox.md says what each layer stops. Without a working `bwrap` the child runs
 unboxed, and `missing_layers()` says so for the report and the editor.
 """
@@ -72,14 +73,20 @@ def hidden_paths() -> list[Path]:
     return [p for p in dict.fromkeys(candidates) if p.exists()]
 
 
-def wrap(command: Sequence[str], *, cwd: Path, writable: Sequence[Path]) -> list[str]:
+def wrap(command: Sequence[str], *, cwd: Path, writable: Sequence[Path],
+         die_with_parent: bool = True) -> list[str]:
     """`command` run inside the box (unchanged when no box can be built). `writable` are
-    the only folders it may write; the first is usually the run's private temp folder."""
+    the only folders it may write; the first is usually the run's private temp folder.
+
+    `die_with_parent` is the kernel's parent-death signal, which fires when the *thread*
+    that started the box ends: right for a run its thread waits for, wrong for a long-lived
+    child started from a pool thread (the warm parent, a trial worker). Those end instead
+    when their stdin closes, which happens when text2ml dies."""
     program = bwrap()
     if program is None or not available():
         return list(command)
-    args = [program, *_namespaces(), "--die-with-parent", "--ro-bind", "/", "/",
-            "--dev", "/dev", "--proc", "/proc"]
+    args = [program, *_namespaces(), *(["--die-with-parent"] if die_with_parent else []),
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for folder in writable:
         args += ["--bind", str(folder), str(folder)]
     for path in hidden_paths():

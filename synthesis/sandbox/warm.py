@@ -73,7 +73,8 @@ class Zygote:
         self.log = self.private / "zygote.log"  # why it died, for the error message
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(
-                box.wrap(command, cwd=folder, writable=[self.private, folder]),
+                box.wrap(command, cwd=folder, writable=[self.private, folder],
+                         die_with_parent=False),  # ends when its stdin closes
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log,
                 env=child_env(self.private, 1), cwd=folder, start_new_session=True)
         threading.Thread(target=self._read, daemon=True, name="text2ml-zygote").start()
@@ -134,7 +135,8 @@ class Zygote:
             self._runs[run_id] = run
             self._send({**request, "id": run_id})
         if not run.started.wait(START_SECONDS) or not run.pid:
-            raise ZygoteError(f"the warm test process did not start the run: {self.log_tail()}")
+            raise ZygoteError(f"the warm test process did not start the run (exit "
+                              f"{self.proc.poll()}): {self.log_tail()}")
         return run_id, run
 
     def kill(self, run_id: str) -> None:
