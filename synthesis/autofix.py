@@ -15,6 +15,7 @@ import importlib
 from functools import cache
 
 from text2ml.synthesis.contracts import Contract
+from text2ml.synthesis.llm.replies import PARSE_ERRORS
 from text2ml.synthesis.static_checks import read_space, rejected_keyword_nodes, undefined_names
 
 # Where a name the model used but did not import most likely comes from.
@@ -46,7 +47,7 @@ def autofix(code: str, contract: Contract) -> tuple[str, list[str]]:
     """The code with plain slips fixed, and one note per fix (the model's layout is kept)."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except PARSE_ERRORS:
         return code, []
     edits: list[Edit] = []
     notes = (_fix_signature(code, tree, contract, edits) + _drop_bad_keywords(code, tree, edits)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from text2ml.synthesis.errors import UserError
+from text2ml.synthesis.llm.replies import PARSE_ERRORS, parse_problem
 
 Kind = Literal["int", "float", "categorical", "constant"]
 
@@ -103,15 +104,15 @@ def _space_node(tree: ast.Module) -> ast.expr | None:
 def parse_search_space(source: str, file: Path | str = "<module>") -> dict[str, Param]:
     try:
         tree = ast.parse(source, filename=str(file))
-    except SyntaxError as exc:
-        raise SearchSpaceError(file, None, f"the module does not parse (line {exc.lineno}): "
-                               f"{exc.msg}") from exc
+    except PARSE_ERRORS as exc:
+        raise SearchSpaceError(file, None, "the module does not parse: "
+                               f"{parse_problem(exc)}") from exc
     node = _space_node(tree)
     if node is None:
         return {}
     try:
         space = ast.literal_eval(node)
-    except ValueError as exc:
+    except PARSE_ERRORS as exc:
         raise SearchSpaceError(file, None, "must be a plain literal (numbers, strings, lists, "
                                f"dicts) so it can be read without running code: {exc}") from exc
     if not isinstance(space, dict):

@@ -17,6 +17,7 @@ from pyflakes.messages import UndefinedName
 from pyflakes.reporter import Reporter
 
 from text2ml.synthesis.contracts import Contract
+from text2ml.synthesis.llm.replies import PARSE_ERRORS, parse_problem
 
 CHECKED_PACKAGES = ("sklearn",)  # cheap to import here and their signatures are exact
 
@@ -45,8 +46,9 @@ class _Collector(Reporter):
 def check_module(code: str, contract: Contract) -> list[Problem]:
     try:
         tree = ast.parse(code)
-    except SyntaxError as exc:
-        return [Problem("syntax", f"syntax error: {exc.msg}", exc.lineno)]
+    except PARSE_ERRORS as exc:
+        return [Problem("syntax", f"syntax error: {parse_problem(exc)}",
+                        getattr(exc, "lineno", None))]
     problems = undefined_names(code)
     space, problem = read_space(tree)
     if problem:
@@ -75,7 +77,7 @@ def read_space(tree: ast.Module) -> tuple[dict | None, Problem | None]:
                 isinstance(t, ast.Name) and t.id == "SEARCH_SPACE" for t in node.targets):
             try:
                 space = ast.literal_eval(node.value)
-            except ValueError:
+            except PARSE_ERRORS:
                 return None, Problem("search-space", "SEARCH_SPACE must be a plain dict literal "
                                      "(numbers, strings, lists, dicts; no calls)", node.lineno)
             if not isinstance(space, dict):

@@ -129,7 +129,8 @@ class LLMClient:
             self.usage.seconds += reply.seconds
             kind = purpose.split("/")[0] or "other"
             self.usage.per_purpose[kind] = self.usage.per_purpose.get(kind, 0) + 1
-        self._store(key, reply)
+        if _worth_keeping(reply, json_schema):
+            self._store(key, reply)
         return reply
 
     def _check_budget(self) -> None:
@@ -252,6 +253,22 @@ class LLMClient:
         path = self._cache_file(key)
         if path is not None:
             write_atomic(path, json.dumps(asdict(reply)))
+
+
+def _worth_keeping(reply: Reply, json_schema: dict[str, Any] | None) -> bool:
+    """Only replies that can be used are cached: a truncated, empty or (for a JSON request)
+    unparsable reply would otherwise be replayed by every re-run, failing the same way."""
+    if reply.finish_reason == "length" or not reply.text.strip():
+        return False
+    if json_schema is None:
+        return True
+    from text2ml.synthesis.llm.replies import extract_json
+
+    try:
+        extract_json(reply.text)
+    except ValueError:
+        return False
+    return True
 
 
 def _detail(exc: openai.APIStatusError) -> str:

@@ -10,6 +10,10 @@ from typing import Any
 # grounding.probe still reads a child's result from here; the protocol owns it.
 from text2ml.synthesis.children.protocol import last_json_line  # noqa: F401
 
+# What parsing LLM output can raise besides SyntaxError: NUL bytes (ValueError), nesting
+# deeper than the parser's stack (RecursionError, MemoryError). Every parse catches them all.
+PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError)
+
 FENCE = re.compile(r"```[ \t]*([\w+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.S)
 CODE_START = re.compile(r"^(?:import |from \w|def |class |@|[A-Z_][A-Z0-9_]* ?=|#)", re.M)
 
@@ -36,14 +40,24 @@ def syntax_error(code: str) -> str | None:
     """None if `code` parses, else a message with the line: 'line 7: '(' was never closed'."""
     try:
         ast.parse(code)
-    except SyntaxError as exc:
-        where = f"line {exc.lineno}: " if exc.lineno else ""
-        return f"{where}{exc.msg}"
+    except PARSE_ERRORS as exc:
+        return parse_problem(exc)
     return None
 
 
+def parse_problem(exc: BaseException) -> str:
+    """What a failed parse says, with the line when it knows one."""
+    if isinstance(exc, SyntaxError):
+        where = f"line {exc.lineno}: " if exc.lineno else ""
+        return f"{where}{exc.msg}"
+    if isinstance(exc, RecursionError | MemoryError):
+        return "the code is nested too deeply to parse"
+    return str(exc)
+
+
 def extract_json(reply: str) -> Any:
-    """The first JSON object in a reply, fenced or not; ValueError if there is none."""
+    """The first JSON object in a reply, fenced or not; ValueError if there is none (also
+    for brackets nested too deeply for the decoder)."""
     text = reply.strip()
     fence = FENCE.search(text)
     candidates = [fence.group(2)] if fence else []
@@ -55,5 +69,7 @@ def extract_json(reply: str) -> Any:
                 value, _ = decoder.raw_decode(candidate, match.start())
             except json.JSONDecodeError:
                 continue
+            except RecursionError as exc:
+                raise ValueError(f"the reply nests brackets too deeply: {reply[:60]!r}") from exc
             return value
     raise ValueError(f"no JSON object in the reply: {reply[:120]!r}")
