@@ -64,12 +64,19 @@ def render_data_module(source: DataSource, program_dir: Path, task_dir: Path, *,
                        target: str | None, problem_type: str) -> str:
     template = Template((TEMPLATES / "data.py.tmpl").read_text())
     return template.substitute(
-        description=source.description,
+        description=in_docstring(source.description),
         target=repr(target),
         problem_type=repr(problem_type),
         lags=12,
         load_code=source.load_code(program_dir, task_dir),
     )
+
+
+def in_docstring(text: str) -> str:
+    """`text` (it holds file and column names, which are the user's) as it must be written
+    inside a triple-quoted docstring to read back unchanged: a backslash or three quotes in
+    a column name can neither break data.py nor end the docstring and inject code."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def probe(source: DataSource, task_dir: Path, work_dir: Path) -> DataSource:
