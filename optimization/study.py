@@ -24,6 +24,7 @@ from text2ml.optimization.types import (
     TrialProgress,
 )
 from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
+from text2ml.synthesis.program_lock import first_argument, holds_program
 
 __all__ = ["OptimizeError", "OptimizeOptions", "OptimizeResult", "TrialProgress",
            "open_study", "optimize_program", "run_worker"]
@@ -183,6 +184,7 @@ def run_worker(program_dir: Path, storage: str, options: OptimizeOptions,
     return _run_trials(info, study, options, cancel, None)
 
 
+@holds_program(first_argument, "optimizing")
 def optimize_program(program_dir: Path, options: OptimizeOptions, *,
                      on_progress: Callable[[TrialProgress], None] | None = None,
                      cancel: threading.Event | None = None) -> OptimizeResult:

@@ -36,6 +36,7 @@ from text2ml.synthesis.layout import (
 )
 from text2ml.synthesis.llm.backend import LazyLLM, open_llm
 from text2ml.synthesis.llm.settings import LLMSettings
+from text2ml.synthesis.program_lock import first_argument, holds_program
 from text2ml.synthesis.program_state import program_dir_for
 from text2ml.synthesis.records import Failure, ProgressEvent, TaskError
 from text2ml.synthesis.sandbox.limits import Limits, run_python
@@ -150,6 +151,14 @@ def run_pipeline(program_dir: Path, cancel: threading.Event | None = None) -> di
     return reply
 
 
+def planned_program_dir(task_file: Path, line: int | None, options: GenerateOptions,
+                        **_: Any) -> Path:
+    """The folder `generate_program` will write: the one its lock guards."""
+    task_file = task_file.resolve()
+    return (options.out or program_dir_for(task_file, pick_block(task_file, line))).resolve()
+
+
+@holds_program(planned_program_dir, "generating")
 def generate_program(task_file: Path, line: int | None, options: GenerateOptions, *,
                      events: Events | None = None,
                      cancel: threading.Event | None = None) -> GenerateResult:
@@ -301,6 +310,7 @@ def candidate_entry(record: CandidateRecord) -> dict[str, Any]:
             "recipe_similarity": record.recipe_similarity}
 
 
+@holds_program(first_argument, "testing")
 def test_program(program_dir: Path, *, slots: list[str] | None = None,
                  cancel: threading.Event | None = None, score: bool = False) -> TestReport:
     """Re-run the contextual tests of every candidate on disk (or of some slots); with
@@ -358,6 +368,7 @@ def outcomes_from_manifest(manifest: dict[str, Any]) -> dict[str, SlotOutcome]:
     return outcomes
 
 
+@holds_program(first_argument, "regenerating a module of")
 def regenerate_module(program_dir: Path, slot: str, candidate: str, options: GenerateOptions,
                       *, events: Events | None = None,
                       cancel: threading.Event | None = None) -> GenerateResult:

@@ -18,13 +18,15 @@ synthesis steps, the optimizer, the server, the benchmarks) asks it:
         rejected/<slot>/<c>.py     rejected_path(program_dir, slot, c)
         backups/<time>/            BACKUPS
         probe/                     PROBE (only while staging: the data source's probe)
-    .<program>.staging/            staging_dir(program_dir)
+    .<program>.staging-*/          staging_dir(program_dir): one per generate
+    .<program>.lock                lock_path(program_dir): held by the job working on it
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -63,8 +65,14 @@ def state_dir(program_dir: Path) -> Path:
 
 
 def staging_dir(program_dir: Path) -> Path:
-    """The sibling folder a program is written in before it is moved into place."""
-    return program_dir.parent / f".{program_dir.name}.staging"
+    """A new sibling folder this generate writes the program in before it is moved into
+    place: its own, so a second generate of the same task cannot delete it."""
+    program_dir.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{program_dir.name}.staging-", dir=program_dir.parent))
+
+
+def lock_path(program_dir: Path) -> Path:
+    return program_dir.parent / f".{program_dir.name}.lock"
 
 
 def candidate_path(program_dir: Path, slot: str, candidate: str) -> Path:
