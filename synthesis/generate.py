@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from text2ml.synthesis.children.protocol import last_json_line
+from text2ml.synthesis.data_checks import check_spec
 from text2ml.synthesis.files import edited_since, sha256_file, write_atomic
 from text2ml.synthesis.grounding import render_data_module
 from text2ml.synthesis.layout import (
@@ -182,12 +183,13 @@ def generate_program(task_file: Path, line: int | None, options: GenerateOptions
     try:
         # the LLM starts only if the task needs a choice, or once it is understood: a task
         # that names no data fails in seconds, with no model loaded
-        spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say),
+        spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say, cancel),
                           task_file.parent, staging / PROBE)
+        check_spec(spec)  # enough rows and classes, before any LLM call is paid for
         if options.recipes_only:
             llm, model, parallel = NoModuleLLM(), "recipes only", 1
         else:
-            llm, endpoint = open_llm(options.llm, program_dir / CACHE, say)
+            llm, endpoint = open_llm(options.llm, program_dir / CACHE, say, cancel)
             model, parallel = endpoint.model, options.parallel or endpoint.parallel
         write_static_files(staging, spec, task_file, {})
         generator = Generator(spec, staging, llm, options.candidates, options.repairs,
@@ -385,7 +387,7 @@ def regenerate_module(program_dir: Path, slot: str, candidate: str, options: Gen
         raise TaskError(f"{path} does not exist.")
     backups = protect_user_edits(program_dir)
     spec = spec_from_manifest(manifest)
-    llm, endpoint = open_llm(options.llm, program_dir / CACHE)
+    llm, endpoint = open_llm(options.llm, program_dir / CACHE, cancel=cancel)
     outcomes = outcomes_from_manifest(manifest)
     generator = Generator(spec, program_dir, llm, options.candidates, options.repairs, 1,
                           events, cancel)

@@ -77,6 +77,10 @@ class IdleWatchdog:
             return 0.0 if self._in_flight else time.monotonic() - self._last_activity
 
     def start(self) -> None:
+        """Idle time counts from now, when the server can answer: loading the model before
+        it may take longer than the timeout on a busy machine, and is not idleness."""
+        with self._lock:
+            self._last_activity = time.monotonic()
         if self.timeout > 0:
             threading.Thread(target=self._watch, name="idle-watchdog", daemon=True).start()
 

@@ -162,13 +162,18 @@ def test_the_budget_stops_cleanly(scripted_llm: ScriptedOpenAI, task: Path,
     assert len(scripted_llm.requests) == 3
 
 
-@pytest.mark.parametrize("module, check", [(HANGS, "timeout"), (EATS_MEMORY, "memory")])
+# Each case hits its own limit whatever the machine's speed: the loop can only time out, and
+# the allocation has far more wall time than any machine needs to reach the memory limit.
+@pytest.mark.parametrize("module, check, limits", [
+    (HANGS, "timeout", Limits(wall_seconds=8, memory_mb=2048)),
+    (EATS_MEMORY, "memory", Limits(wall_seconds=600, memory_mb=2048))], ids=["timeout", "memory"])
 def test_runaway_modules_are_killed_and_the_run_goes_on(scripted_llm: ScriptedOpenAI,
                                                        task: Path, tmp_path: Path,
-                                                       module: str, check: str) -> None:
+                                                       module: str, check: str,
+                                                       limits: Limits) -> None:
     scripted_llm.fallback = FirstModelReply(fenced(module))
     opts = options(scripted_llm, tmp_path)
-    opts.test_limits = Limits(wall_seconds=8, memory_mb=2048)
+    opts.test_limits = limits
     result = generate_program(task, None, opts)
     entry = manifest(result.program_dir)["slots"]["model"]["candidates"]["c1"]
     assert entry["status"] == "passed" and entry["attempts"] == 2
