@@ -92,7 +92,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"passed": report.passed, "total": report.total,
                           "failures": [f.as_dict() for f in report.failures],
-                          "score": report.score}))
+                          "score": report.score, "unsaved": report.unsaved}))
     else:
         for failure in report.failures:
             print(f"{failure.location()}: [{failure.check}] {failure.message}")
@@ -102,6 +102,10 @@ def cmd_test(args: argparse.Namespace) -> int:
                   + (f"; {baseline_line(report.score)}" if baseline_line(report.score) else ""))
         if baseline_warning(report.score):
             print(f"WARNING: {baseline_warning(report.score)}")
+    if report.unsaved:  # shown after the results, which are not lost with it
+        print(f"text2ml: the results were not recorded in the manifest: {report.unsaved}",
+              file=sys.stderr)
+        return 2
     return 0 if not report.failures else 1
 
 

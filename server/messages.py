@@ -8,7 +8,7 @@ from lsprotocol import types
 
 from text2ml.server.base import Text2MLServer
 from text2ml.server.jobs import JobBusy
-from text2ml.synthesis.errors import UserError, sentence
+from text2ml.synthesis.errors import UserError, disk_problem, sentence
 from text2ml.synthesis.records import Cancelled
 
 OUTPUT_HINT = "Details are in the text2ml output channel."
@@ -18,6 +18,7 @@ def plain_words(exc: BaseException, action: str) -> tuple[str, types.MessageType
     """What the user reads: what failed, and what to do next."""
     if isinstance(exc, Cancelled):
         return f"text2ml: {action} cancelled; finished work is kept.", types.MessageType.Info
+    exc = disk_problem(exc) or exc  # a full or read-only disk is the user's to fix, no bug
     if isinstance(exc, JobBusy):
         return f"text2ml: {exc}", types.MessageType.Warning
     if isinstance(exc, UserError):  # its message says what to do: no "unexpectedly"

@@ -8,6 +8,7 @@ still says "unexpected", with the traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 import traceback
@@ -45,6 +46,37 @@ class UserError(Exception):
         """The JSON error object the CLI prints in `--json` mode."""
         return {"ok": False, "error": str(self), "message": self.message, "hint": self.hint,
                 "type": type(self).__name__}
+
+
+# Errors of the disk, not of text2ml: no space, over quota, a read-only or forbidden folder.
+DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
+# What SQLite (under SQLAlchemy, under Optuna) says for the same troubles.
+SQLITE_DISK_WORDS = ("database or disk is full", "readonly database", "disk i/o error",
+                     "unable to open database file")
+
+
+class DiskError(UserError, OSError):
+    """The disk refused a write; the message names the file and the reason."""
+
+
+def disk_problem(exc: BaseException) -> DiskError | None:
+    """`exc` (or what caused it) as a DiskError when the disk is at fault, else None."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno in DISK_ERRNOS:
+            where = f" {seen.filename}" if seen.filename else ""
+            return DiskError(f"text2ml could not write{where}: {seen.strerror}",
+                             hint="Free some disk space, or make the folder writable (or "
+                             "choose another one with --out), then run the command again; "
+                             "finished work is kept.")
+        text = str(seen).lower()
+        if any(words in text for words in SQLITE_DISK_WORDS):
+            return DiskError(f"text2ml could not write its study database: {str(seen)[:200]}",
+                             hint="Free some disk space or make the program folder writable "
+                             "(or give --storage another place), then run it again; finished "
+                             "trials are kept.")
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def join_hint(message: str, hint: str, separator: str = " ") -> str:
@@ -94,4 +126,8 @@ def run_cli(func: Callable[[argparse.Namespace], int | None], args: argparse.Nam
     except UserError as exc:
         return print_user_error(exc, prog=prog, json_mode=bool(getattr(args, "json", False)))
     except Exception as exc:  # KeyboardInterrupt and SystemExit pass through
+        problem = disk_problem(exc)
+        if problem is not None:  # a full or read-only disk is no bug: say what to do
+            return print_user_error(problem, prog=prog,
+                                    json_mode=bool(getattr(args, "json", False)))
         return print_unexpected(exc, prog=prog, json_mode=bool(getattr(args, "json", False)))

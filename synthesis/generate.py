@@ -13,6 +13,7 @@ from typing import Any
 
 from text2ml.synthesis.children.protocol import last_json_line
 from text2ml.synthesis.data_checks import check_spec
+from text2ml.synthesis.errors import disk_problem
 from text2ml.synthesis.files import edited_since, sha256_file, write_atomic
 from text2ml.synthesis.grounding import render_data_module
 from text2ml.synthesis.layout import (
@@ -96,6 +97,7 @@ class TestReport:
     passed: int
     total: int
     score: dict[str, Any] | None = None  # pipeline.py's line (with its baseline), if run
+    unsaved: str | None = None  # why the results could not be recorded in the manifest
 
 
 def pick_block(task_file: Path, line: int | None) -> TaskBlock:
@@ -341,10 +343,14 @@ def test_program(program_dir: Path, *, slots: list[str] | None = None,
                 "candidates", {}).setdefault(path.stem, {"origin": "user"})
             entry["status"] = "passed" if verdict.passed else "failed"
             entry["failures"] = [f.as_dict() for f in verdict.failures]
+    unsaved = None
     if manifest:
-        write_manifest(program_dir, manifest)
+        try:  # a full disk must not cost the results: the caller still shows them
+            write_manifest(program_dir, manifest)
+        except OSError as exc:
+            unsaved = str(disk_problem(exc) or exc)
     line = run_pipeline(program_dir, cancel) if score and not failures and total else None
-    return TestReport(failures, passed, total, line)
+    return TestReport(failures, passed, total, line, unsaved)
 
 
 
