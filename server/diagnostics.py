@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from text2ml.server import blocks, engine
+from text2ml.server import blocks, engine, tracebacks
 from text2ml.server.base import Text2MLServer
 from text2ml.server.jobs import Job, JobBusy
 from text2ml.server.messages import report_failure
 from text2ml.server.progress import report_progress
 from text2ml.server.task_lines import task_choices
+from text2ml.synthesis import layout
 from text2ml.synthesis.baseline import baseline_warning
 from text2ml.synthesis.records import Failure, TaskError
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
 SOURCE = "text2ml"
 DEBOUNCE_SECONDS = 0.4
-TRACEBACK_LINES = 40
 
 
 def publish(server: Text2MLServer, uri: str, origin: str,
@@ -71,16 +71,30 @@ def line_range(text: str, line: int | None) -> types.Range:
 
 def failure_diagnostic(server: Text2MLServer, failure: Failure, path: Path,
                        text: str | None = None) -> types.Diagnostic:
-    """`text`: the module as the editor holds it; by default the file on disk."""
-    uri = client_uri(server, path)
+    """`text`: the module as the editor holds it; by default the file on disk. The traceback
+    becomes related information, the user's frames first at their own lines, text2ml's
+    harness frames left out."""
     where = line_range(read_text(path) if text is None else text, failure.line)
     message = f"{failure.check}: {failure.message}"
     related = None
-    trace = "\n".join(failure.traceback.strip().splitlines()[-TRACEBACK_LINES:])
-    if trace and server.client_supports("text_document.publish_diagnostics.related_information"):
-        related = [types.DiagnosticRelatedInformation(types.Location(uri, where), trace)]
-    elif trace:
-        message += "\n" + "\n".join(trace.splitlines()[-3:])
+    found = layout.candidate_of(path)
+    program_dir = found[0] if found else path.parent
+    if failure.traceback and server.client_supports(
+            "text_document.publish_diagnostics.related_information"):
+        frames = tracebacks.ordered_frames(failure.traceback, program_dir)
+        related = [types.DiagnosticRelatedInformation(
+            types.Location(client_uri(server, frame.file), types.Range(
+                types.Position(frame.line - 1, 0),
+                types.Position(frame.line - 1, len(frame.code)))),
+            frame.describe()) for frame in frames]
+        if not frames:  # no frame names a file (a check's own words): the trace as it is
+            trace = tracebacks.without_text2ml_frames(failure.traceback).strip()
+            related = [types.DiagnosticRelatedInformation(
+                types.Location(client_uri(server, path), where),
+                "\n".join(trace.splitlines()[-40:]))]
+    elif failure.traceback:
+        trace = tracebacks.without_text2ml_frames(failure.traceback).strip().splitlines()
+        message += "\n" + "\n".join(trace[-3:])
     return types.Diagnostic(where, message, severity=types.DiagnosticSeverity.Error,
                             code=failure.check, source=SOURCE, related_information=related,
                             data={"slot": failure.slot, "candidate": failure.candidate,
