@@ -27,6 +27,7 @@ from text2ml.server.config import (
     parse_settings,
     without_trust,
 )
+from text2ml.server.framing import start_stdio
 from text2ml.server.progress import on_progress_cancel
 from text2ml.synthesis.sandbox.environment import thread_env
 
@@ -34,8 +35,15 @@ TEST_COMMANDS_ENV = "TEXT2ML_TEST_COMMANDS"
 
 
 def apply_settings(ls: Text2MLServer, raw: dict[str, Any]) -> None:
+    """Use these settings; log them (and warn about ignored values) only when they differ from
+    the last ones: at start a client sends the same values twice (initializationOptions, then
+    workspace/configuration), and the user should read them once."""
     settings, warnings = parse_settings(raw)
     ls.settings = settings
+    applied = repr((settings.public(), warnings))
+    if applied == ls.applied_settings:
+        return
+    ls.applied_settings = applied
     for warning in warnings:
         ls.show_message(warning, types.MessageType.Warning)
     ls.log(f"text2ml settings: {settings.public()}")
@@ -124,4 +132,4 @@ def serve(tcp: str | None = None) -> None:
     if tcp:
         server.start_tcp(*parse_tcp(tcp))
     else:
-        server.start_io()
+        start_stdio(server, sys.stdin.buffer, sys.stdout.buffer)

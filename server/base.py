@@ -29,6 +29,7 @@ class Text2MLServer(LanguageServer):
                          text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.settings = Settings()
         self.initial_settings: dict[str, Any] = {}  # from initializationOptions, flattened
+        self.applied_settings = ""  # what apply_settings last logged, to log each change once
         # Workspace trust, from initializationOptions only (a workspace settings file must not
         # be able to grant it): untrusted → no generated code runs (tests, trials).
         self.trusted = True

@@ -64,10 +64,12 @@ def _create_token(server: Text2MLServer) -> str | None:
 
 @contextmanager
 def report_progress(server: Text2MLServer, title: str, cancellable: bool = True, *,
-                    cancel: threading.Event | None = None) -> Iterator[ProgressHandle]:
+                    cancel: threading.Event | None = None,
+                    message: str = "starting") -> Iterator[ProgressHandle]:
     """Begin/report/end around the block. Call it from a job thread (it waits for the
     client's reply to window/workDoneProgress/create). `cancel` is set when the user presses
-    the progress notification's Cancel button."""
+    the progress notification's Cancel button. `message` is shown from the first second: the
+    first step of a job (reading the task, opening a study) may take a while to report."""
     token = _create_token(server)
     handle = ProgressHandle(server, token)
     if token is None:
@@ -77,7 +79,7 @@ def report_progress(server: Text2MLServer, title: str, cancellable: bool = True,
         server.progress_cancels[token] = cancel
     server.work_done_progress.tokens[token] = Future()  # pygls's registry: a known token
     handle._send(types.WorkDoneProgressBegin(title=title, cancellable=cancellable and bool(cancel),
-                                             percentage=0))
+                                             message=message, percentage=0))
     outcome = "failed"
     try:
         yield handle

@@ -75,8 +75,8 @@ def generate_job(server: Text2MLServer, target: BlockTarget, program_dir: Path) 
     def work(job: Job) -> None:
         warn_about_the_box(server)
         try:
-            with report_progress(server, "text2ml: generate ML program",
-                                 cancel=job.cancel) as progress:
+            with report_progress(server, "text2ml: generate ML program", cancel=job.cancel,
+                                 message="reading the task") as progress:
                 result = engine.generate(target.path, target.line, program_dir,
                                          server.settings, forward_events(progress), job.cancel)
                 progress.end_message = "program ready" if result.ok else "program incomplete"
@@ -101,7 +101,8 @@ def regenerate_job(server: Text2MLServer, module: engine.ModuleRef) -> Work:
         warn_about_the_box(server)
         title = f"text2ml: regenerate {module.slot}/{module.candidate}"
         try:
-            with report_progress(server, title, cancel=job.cancel) as progress:
+            with report_progress(server, title, cancel=job.cancel,
+                                 message="writing a new version") as progress:
                 result = engine.regenerate(module, server.settings, forward_events(progress),
                                            job.cancel)
                 progress.end_message = "module fixed" if result.ok else "still failing"
@@ -143,7 +144,8 @@ def optimize_job(server: Text2MLServer, program_dir: Path) -> Work:
     def work(job: Job) -> None:
         warn_about_the_box(server)
         try:
-            with report_progress(server, "text2ml: optimize", cancel=job.cancel) as progress:
+            with report_progress(server, "text2ml: optimize", cancel=job.cancel,
+                                 message="opening the study; the first trial runs") as progress:
                 def on_trial(trial: Any) -> None:
                     progress.report(trial_message(trial),
                                     100 * trial.trial / max(trial.n_trials, 1))

@@ -114,3 +114,57 @@ def test_exceptions_become_plain_words() -> None:
     assert plain_words(Cancelled(), "optimizing")[1] == types.MessageType.Info
     text, _ = plain_words(KeyError("x"), "testing")
     assert "unexpectedly (KeyError" in text and "output channel" in text
+
+
+def test_settings_are_logged_once_per_change() -> None:
+    """Issue 16, item 6: initializationOptions and workspace/configuration carry the same
+    values at start; the output shows them once, and again only when they change."""
+    from text2ml.server.app import apply_settings
+    from text2ml.server.base import Text2MLServer
+
+    server = Text2MLServer()
+    logged: list[str] = []
+    warned: list[str] = []
+    server.log = lambda text, *rest: logged.append(text)  # type: ignore[method-assign]
+    server.show_message = lambda text, *rest: warned.append(text)  # type: ignore[method-assign]
+    raw = {"llm.model": "m", "optimize.jobs": "two"}
+    apply_settings(server, raw)
+    apply_settings(server, dict(raw))
+    assert [t for t in logged if t.startswith("text2ml settings")] == [logged[0]]
+    assert len(warned) == 1 and "optimize.jobs" in warned[0]
+    apply_settings(server, {**raw, "llm.model": "other"})
+    assert len([t for t in logged if t.startswith("text2ml settings")]) == 2
+    assert server.settings.llm_model == "other"
+
+
+def test_progress_has_a_message_from_the_start_and_never_goes_back(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 16, item 5: the notification says what runs before the first step reports, and
+    its percentage only grows even when a later stage reports a smaller fraction."""
+    from text2ml.server import progress
+
+    sent: list = []
+
+    class Client:
+        work_done_progress = SimpleNamespace(tokens={})
+        progress_cancels: dict = {}
+        progress = window_work_done_progress_create_async = None
+
+        def client_supports(self, feature: str) -> bool:
+            return True
+
+        def ask_client(self, make_request: object) -> None:
+            return None
+
+        def on_loop(self, fn: object, params: types.ProgressParams) -> None:
+            sent.append(params.value)
+
+    monkeypatch.setattr(progress, "MIN_REPORT_INTERVAL", 0.0)
+    with progress.report_progress(Client(), "text2ml: generate ML program",  # type: ignore[arg-type]
+                                  cancel=threading.Event(), message="reading the task") as p:
+        p.report("data: candidate 1/1", 2)
+        p.report("features: candidate 1/1", 0)
+    begin, *reports, end = sent
+    assert begin.message == "reading the task" and begin.percentage == 0
+    assert [r.percentage for r in reports] == [2, 2]
+    assert end.kind == "end"
