@@ -91,7 +91,7 @@ export class ServerController implements vscode.Disposable {
     const folders = (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.fsPath);
     const trusted = vscode.workspace.isTrusted;
     const choice = chooseInterpreter({
-      setting: vscode.workspace.getConfiguration(SECTION).get<string>('interpreter'),
+      setting: vscode.workspace.getConfiguration(SECTION, vscode.workspace.workspaceFolders?.[0]?.uri).get<string>('interpreter'),
       pythonExtension: await selectedInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri),
       trusted,
       workspaceFolders: folders,
@@ -108,7 +108,7 @@ export class ServerController implements vscode.Disposable {
     this.output.info(`interpreter: ${choice.path} (${choice.source})${trusted ? '' : '; workspace not trusted'}`);
     const cwd = folders[0];
     const probe = await runProbe(choice.path, serverEnv(process.env), cwd);
-    const advice = probeAdvice(probe, choice.path);
+    const advice = probeAdvice(probe, choice.path, choice.source);
     if (probe.kind !== 'ok') {
       this.output.error(`check of ${choice.path}: ${probe.kind}: ${probe.detail}`);
       this.fail(advice.message, advice.actions, choice.path);
@@ -147,13 +147,14 @@ export class ServerController implements vscode.Disposable {
   }
 
   private async offer(message: string, actions: ProbeAction[], python?: string): Promise<void> {
-    const usable = actions.filter((action) => action !== 'selectInterpreter' || hasPythonExtension());
-    const picked = await vscode.window.showErrorMessage(message, ...usable.map((action) => BUTTONS[action]));
-    const action = usable.find((candidate) => BUTTONS[candidate] === picked);
+    const picked = await vscode.window.showErrorMessage(message, ...actions.map((action) => BUTTONS[action]));
+    const action = actions.find((candidate) => BUTTONS[candidate] === picked);
     if (action === 'install' && python !== undefined) {
       await this.install(python);
-    } else if (action === 'selectInterpreter') {
+    } else if (action === 'selectInterpreter' && hasPythonExtension()) {
       await vscode.commands.executeCommand('python.setInterpreter');
+    } else if (action === 'selectInterpreter') {
+      await pickInterpreterFile();
     } else if (action === 'openSettings') {
       await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.interpreter`);
     } else if (action === 'showOutput') {
@@ -211,5 +212,25 @@ export class ServerController implements vscode.Disposable {
 
   dispose(): void {
     void this.stop();
+  }
+}
+
+/**
+ * Without the Python extension (e.g. code-server from Open VSX without it), "Select
+ * Interpreter" picks the executable and stores it as text2ml.interpreter in the user
+ * settings; the setting's change restarts the server.
+ */
+async function pickInterpreterFile(): Promise<void> {
+  const picked = await vscode.window.showOpenDialog({
+    title: 'text2ml: the Python interpreter that has text2ml installed',
+    openLabel: 'Use this interpreter',
+    canSelectFiles: true,
+    canSelectFolders: false,
+    canSelectMany: false,
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+  });
+  if (picked?.[0] !== undefined) {
+    await vscode.workspace.getConfiguration(SECTION).update('interpreter', picked[0].fsPath,
+      vscode.ConfigurationTarget.Global);
   }
 }

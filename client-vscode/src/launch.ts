@@ -131,33 +131,57 @@ export function parseProbe(output: ProbeOutput): ProbeResult {
 export type ProbeAction = 'install' | 'selectInterpreter' | 'openSettings' | 'showOutput';
 
 /** What to tell the user about a failed probe, and which buttons to offer. */
-export function probeAdvice(result: ProbeResult, python: string): { message: string; actions: ProbeAction[] } {
+/** Where the interpreter came from (chooseInterpreter's `source`). */
+export type InterpreterSource = 'setting' | 'python extension' | 'default';
+
+/** The interpreter and which setting chose it, as a message names it. */
+export function interpreterOrigin(python: string, source?: InterpreterSource): string {
+  switch (source) {
+    case 'setting':
+      return `"${python}" (from the text2ml.interpreter setting)`;
+    case 'python extension':
+      return `"${python}" (selected in the Python extension; text2ml.interpreter is empty)`;
+    case 'default':
+      return `"${python}" (the default: text2ml.interpreter is empty and no interpreter is selected in the Python extension)`;
+    default:
+      return `"${python}"`;
+  }
+}
+
+/**
+ * What to tell the user about a probe of `python`, and which buttons to offer. Every failure
+ * names the interpreter and the setting that chose it: a user whose setting was not read
+ * (e.g. one in the wrong settings file) sees which one was used instead.
+ */
+export function probeAdvice(result: ProbeResult, python: string,
+  source?: InterpreterSource): { message: string; actions: ProbeAction[] } {
+  const which = interpreterOrigin(python, source);
   switch (result.kind) {
     case 'ok':
       return { message: `text2ml ${result.version} on Python ${result.python} (${python}).`, actions: [] };
     case 'notFound':
       return {
-        message: `text2ml: cannot run the Python interpreter "${python}". Select an interpreter with text2ml installed, or set text2ml.interpreter.`,
+        message: `text2ml: cannot run the Python interpreter ${which}. Select an interpreter with text2ml installed, or set text2ml.interpreter.`,
         actions: ['selectInterpreter', 'openSettings'],
       };
     case 'tooOld':
       return {
-        message: `text2ml needs Python ${MIN_PYTHON} or newer; "${python}" is older. Select another interpreter or set text2ml.interpreter.`,
+        message: `text2ml needs Python ${MIN_PYTHON} or newer; ${which} is older. Select another interpreter or set text2ml.interpreter.`,
         actions: ['selectInterpreter', 'openSettings'],
       };
     case 'missing':
       return {
-        message: `text2ml is not installed for "${python}". Install it there, or select an interpreter that has it.`,
-        actions: ['install', 'selectInterpreter'],
+        message: `text2ml is not installed for ${which}. Install it there, select an interpreter that has it, or set text2ml.interpreter.`,
+        actions: ['install', 'selectInterpreter', 'openSettings'],
       };
     case 'broken':
       return {
-        message: `text2ml is installed for "${python}" but its language server does not import (${result.detail}). Reinstall it, or see the text2ml output.`,
+        message: `text2ml is installed for ${which} but its language server does not import (${result.detail}). Reinstall it, or see the text2ml output.`,
         actions: ['install', 'showOutput'],
       };
     case 'timeout':
       return {
-        message: `text2ml: "${python}" did not answer in time while checking that text2ml is installed. See the text2ml output, then restart the server.`,
+        message: `text2ml: ${which} did not answer in time while checking that text2ml is installed. See the text2ml output, then restart the server.`,
         actions: ['showOutput'],
       };
   }

@@ -56,13 +56,22 @@ test('parseProbe: not installed, broken, old Python, no interpreter, no answer',
 
 test('probeAdvice offers to install only when text2ml is missing or broken', () => {
   const advice = (result: ProbeResult) => probeAdvice(result, '/v/python');
-  assert.deepEqual(advice({ kind: 'missing', detail: '' }).actions, ['install', 'selectInterpreter']);
+  assert.deepEqual(advice({ kind: 'missing', detail: '' }).actions, ['install', 'selectInterpreter', 'openSettings']);
   assert.match(advice({ kind: 'missing', detail: '' }).message, /not installed for "\/v\/python"/);
   assert.deepEqual(advice({ kind: 'broken', detail: 'x' }).actions, ['install', 'showOutput']);
   assert.deepEqual(advice({ kind: 'notFound', detail: '' }).actions, ['selectInterpreter', 'openSettings']);
   assert.match(advice({ kind: 'tooOld', detail: '' }).message, /needs Python 3\.11 or newer/);
   assert.deepEqual(advice({ kind: 'ok', python: '3.11.7', version: '0.1.0' }).actions, []);
   assert.deepEqual(advice({ kind: 'timeout', detail: '' }).actions, ['showOutput']);
+});
+
+test('a missing text2ml names the interpreter and the setting that chose it (issue 16, item 2)', () => {
+  const missing = { kind: 'missing', detail: '' } as const;
+  assert.match(probeAdvice(missing, 'python3', 'default').message,
+    /not installed for "python3" \(the default: text2ml\.interpreter is empty and no interpreter is selected in the Python extension\)/);
+  assert.match(probeAdvice(missing, '/v/python', 'setting').message, /"\/v\/python" \(from the text2ml\.interpreter setting\)/);
+  assert.match(probeAdvice(missing, '/p/python', 'python extension').message, /selected in the Python extension/);
+  assert.match(probeAdvice({ kind: 'notFound', detail: '' }, '/x', 'setting').message, /from the text2ml\.interpreter setting/);
 });
 
 const CHECKOUT = { kind: 'checkout', folder: '/src/text2ml' } as const;

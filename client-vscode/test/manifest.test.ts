@@ -84,3 +84,12 @@ test('activation, entry point and engine', () => {
   assert.equal(types, engine, '@types/vscode must not be newer than engines.vscode');
   assert.equal(manifest.scripts['vscode:prepublish'].includes('build.mjs'), true);
 });
+
+test('text2ml.interpreter is read from User settings in a remote window too (issue 16, item 2)', () => {
+  // VS Code ignores machine and machine-overridable settings in the User settings of a remote
+  // window (code-server, Remote-SSH, WSL): the setting must not have those scopes.
+  const scope = (properties['text2ml.interpreter'] as { scope?: string }).scope;
+  assert.equal(scope, 'resource');
+  assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('text2ml.interpreter'),
+    'an untrusted workspace must not choose the interpreter');
+});
