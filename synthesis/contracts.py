@@ -1,7 +1,8 @@
 """The slots of a program and the contract each generated module must meet.
 
-Small models write working modules when shown one finished module in the exact shape, so
-every contract carries a one-shot example; `hints` steer the candidates of a slot apart.
+Small models write working modules when shown one finished module in the exact shape: the
+prompts show each candidate a different recipe (`synthesis/recipes/`); the contract's own
+`example` is the minimal module of that shape, kept for the static checks' tests.
 """
 
 from __future__ import annotations
@@ -19,9 +20,6 @@ class Contract:
 
     def example(self, problem_type: str) -> str:
         return EXAMPLES[self.slot][_family(problem_type)]
-
-    def hints(self, problem_type: str) -> tuple[str, ...]:
-        return HINTS[self.slot][_family(problem_type)]
 
 
 def _family(problem_type: str) -> str:
@@ -140,48 +138,4 @@ EXAMPLES: dict[str, dict[str, str]] = {
     },
     "training": {"classification": _TRAINING_EXAMPLE, "regression": _TRAINING_EXAMPLE},
     "postprocess": {"classification": _POST_CLASSIFICATION, "regression": _POST_REGRESSION},
-}
-
-HINTS: dict[str, dict[str, tuple[str, ...]]] = {
-    "features": {
-        "classification": (
-            "Use imputation, StandardScaler for numbers and one-hot encoding for text columns.",
-            "Use imputation, then a QuantileTransformer or MinMaxScaler; one-hot encode text "
-            "columns; search over the scaler choice.",
-            "Use imputation and PolynomialFeatures(degree=2) on numeric columns, then scaling.",
-        ),
-        "regression": (
-            "Use imputation, StandardScaler for numbers and one-hot encoding for text columns.",
-            "Use imputation, then a QuantileTransformer or MinMaxScaler; one-hot encode text "
-            "columns; search over the scaler choice.",
-            "Use imputation and PolynomialFeatures(degree=2) on numeric columns, then scaling.",
-        ),
-    },
-    "model": {
-        "classification": (
-            "Use sklearn.linear_model.LogisticRegression (search C on a log scale; "
-            "max_iter=2000 as a constant).",
-            "Use sklearn.ensemble.RandomForestClassifier or ExtraTreesClassifier.",
-            "Use sklearn.ensemble.HistGradientBoostingClassifier (search learning_rate and "
-            "max_iter).",
-            "Use sklearn.neighbors.KNeighborsClassifier (search n_neighbors).",
-            "Use sklearn.svm.SVC (search C and gamma on a log scale).",
-        ),
-        "regression": (
-            "Use sklearn.linear_model.Ridge (search alpha on a log scale).",
-            "Use sklearn.ensemble.RandomForestRegressor or ExtraTreesRegressor.",
-            "Use sklearn.ensemble.HistGradientBoostingRegressor (search learning_rate and "
-            "max_iter).",
-            "Use sklearn.neighbors.KNeighborsRegressor (search n_neighbors).",
-            "Use sklearn.svm.SVR (search C on a log scale).",
-        ),
-    },
-    "training": {
-        "classification": ("Fit once on the training rows.",),
-        "regression": ("Fit once on the training rows.",),
-    },
-    "postprocess": {
-        "classification": ("Return the predicted labels unchanged as a numpy array.",),
-        "regression": ("Clip predictions to the training range with a searched margin.",),
-    },
 }
