@@ -147,7 +147,7 @@ class Generator:
             step = "writing" if attempt == 0 else f"repairing ({attempt}/{self.repairs})"
             self.emit(f"{slot}: candidate {i + 1}/{n}, {step}", base, slot=slot, candidate=name)
             reply = self.llm.chat(messages, temperature=0.2 if attempt == 0 else 0.8,
-                                  seed=1000 * attempt + i, max_tokens=900,
+                                  seed=1000 * attempt + i, max_tokens=reply_tokens(example),
                                   purpose=f"{slot}/{name}/{attempt}")
             code, fixes = autofix(extract_code(reply.text), contract)
             record.fixes += fixes
@@ -224,6 +224,12 @@ class Generator:
         return CandidateRecord(name, "passed" if verdict.passed else "failed", "reference", 1,
                                "", verdict.score, verdict.failures, verdict.profile,
                                recipe=recipe.name, recipe_similarity=1.0)
+
+
+def reply_tokens(example: str) -> int:
+    """Room for an adapted copy of the recipe (about 3 characters a token, plus changes), so
+    a long recipe (the CNN) is not cut off mid-module."""
+    return max(900, len(example) // 3 + 300)
 
 
 def recipe_index(spec: TaskSpec, slot: str, name: str) -> int:
