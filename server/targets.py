@@ -46,6 +46,8 @@ def path_of(command: str, value: Any) -> Path:
     """A file URI or a filesystem path that exists → a resolved Path."""
     if not isinstance(value, str) or not value:
         raise invalid(command, f"expected a file URI or a path, got {value!r}")
+    if "\0" in value or "%00" in value:  # no file name holds one; the OS would raise ValueError
+        raise invalid(command, f"{value!r} is not a valid path: it contains a NUL character")
     if URI_SCHEME.match(value):
         if not value.startswith("file:"):
             raise invalid(command, f"{value} is not a file on disk; save it to a file first")
