@@ -133,9 +133,12 @@ def cancel_on_ctrl_c() -> threading.Event:
 
 
 def printer(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    shown = [0.0]  # a later stage may report a smaller fraction: the percentage only grows
+
     def show(event: ProgressEvent) -> None:
+        shown[0] = max(shown[0], min(event.fraction, 1.0))
         if not args.json:
-            print(f"[{event.fraction * 100:3.0f}%] {event.message}", file=sys.stderr, flush=True)
+            print(f"[{shown[0] * 100:3.0f}%] {event.message}", file=sys.stderr, flush=True)
 
     return show
 

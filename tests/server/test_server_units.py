@@ -168,3 +168,16 @@ def test_progress_has_a_message_from_the_start_and_never_goes_back(
     assert begin.message == "reading the task" and begin.percentage == 0
     assert [r.percentage for r in reports] == [2, 2]
     assert end.kind == "end"
+
+
+def test_cli_progress_never_goes_back(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 16, item 5 on the command line: 'understanding the task' at 2% is not followed
+    by 0% when the first slot starts."""
+    from text2ml.server.cli import printer
+    from text2ml.synthesis.records import ProgressEvent
+
+    show = printer(SimpleNamespace(json=False))
+    for fraction in (0.02, 0.0, 0.25):
+        show(ProgressEvent("x", "step", fraction))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split("]")[0] for line in lines] == ["[  2%", "[  2%", "[ 25%"]
