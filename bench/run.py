@@ -59,6 +59,10 @@ def run_one(task: BenchTask, contender: str, done: dict[str, Any], args: argpars
         generated = done.get("text2ml") or run_generate(task, work, args.llm_flags,
                                                         args.budget)
         return run_optimize(task, generated, args.budget)
+    if contender == "recipes_only":  # the LLM's own contribution: the same without it
+        generated = run_generate(task, work, [*args.llm_flags, "--recipes-only"], args.budget,
+                                 "recipes_only")
+        return run_optimize(task, generated, args.budget)
     ref = Reference(task, work / "reference")
     if contender == "flaml":
         return run_flaml(ref, args.budget)

@@ -6,8 +6,10 @@ from typing import Any
 
 from contest.suite import BenchTask
 
-CONTENDERS = ("text2ml", "text2ml_opt", "single_shot", "single_shot_grounded", "flaml")
+CONTENDERS = ("text2ml", "text2ml_opt", "recipes_only", "single_shot", "single_shot_grounded",
+              "flaml")
 TITLES = {"text2ml": "text2ml", "text2ml_opt": "text2ml + optimization",
+          "recipes_only": "recipes only + optimization",
           "single_shot": "single shot", "single_shot_grounded": "single shot, grounded",
           "flaml": "FLAML"}
 

@@ -1,5 +1,6 @@
 """Contenders 1 and 2: `text2ml generate` (then the program's own final score), and
-`text2ml optimize` on the same program with what is left of the wall-clock budget."""
+`text2ml optimize` on the same program with what is left of the wall-clock budget; and
+"recipes only": the same two steps with `--recipes-only` (no LLM writes a module)."""
 
 from __future__ import annotations
 
@@ -48,8 +49,10 @@ def misread(program: Path, task: BenchTask) -> str:
 
 
 def run_generate(task: BenchTask, work: Path, llm_flags: list[str],
-                 budget: float) -> dict[str, Any]:
-    program = work / "text2ml"
+                 budget: float, folder: str = "text2ml") -> dict[str, Any]:
+    """`folder`: "recipes_only" (with llm_flags ["--recipes-only"]) keeps that contender's
+    program apart from the LLM's."""
+    program = work / folder
     summary, stderr, seconds = cli(["generate", str(task.file), "--out", str(program),
                                     "--json", *llm_flags], timeout=budget * 4)
     stats = (summary or {}).get("stats", {})
