@@ -93,3 +93,13 @@ test('text2ml.interpreter is read from User settings in a remote window too (iss
   assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes('text2ml.interpreter'),
     'an untrusted workspace must not choose the interpreter');
 });
+
+test('text2ml\'s staging folders and job locks are hidden in the Explorer (issue 16, item 3)', () => {
+  // synthesis/layout.py names them .<program>.staging-<random> and .<program>.lock, and
+  // synthesis/program_lock.py notes the job holding a lock beside it as .<program>.job.
+  const layout = read('synthesis/layout.py');
+  assert.match(layout, /prefix=f"\.\{program_dir\.name\}\.staging-"/);
+  assert.match(layout, /f"\.\{program_dir\.name\}\.lock"/);
+  const exclude = manifest.contributes.configurationDefaults['files.exclude'];
+  assert.deepEqual(exclude, { '**/.*.staging-*': true, '**/.*.lock': true, '**/.*.job': true });
+});

@@ -145,6 +145,7 @@ before(async () => {
   mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
   mkdirSync(path.join(data, 'User'), { recursive: true });
   cpSync(path.join(ROOT, 'examples', 'tasks', 'wine_cultivar.py'), path.join(workspace, 'task.py'));
+  mkdirSync(path.join(workspace, '.git')); // hidden by VS Code's own files.exclude
   writeFileSync(path.join(data, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
   writeFileSync(path.join(tmp, 'config.toml'), '');
 
@@ -308,6 +309,13 @@ test('a user generates, fixes, optimizes and reads the report in a real VS Code'
 
     await activeTab('pipeline.py').waitFor({ timeout: JOB_MS });
     await toast('tested program written').waitFor({ timeout: JOB_MS });
+    // text2ml's staging folders and job locks beside the program are hidden in the Explorer
+    // (package.json configurationDefaults), and VS Code's own hidden folders stay hidden:
+    // the defaults are merged, not replaced.
+    const rows = page.locator('.explorer-folders-view .monaco-list-row');
+    await rows.filter({ hasText: 'pipeline.py' }).first().waitFor();
+    const names = await rows.allInnerTexts();
+    assert.deepEqual(names.filter((name) => /\.staging|\.lock|\.job|^\.git$/.test(name.trim())), [], names.join(', '));
     await screenshot('pipeline-opened');
 
     const program = programDir();
