@@ -16,6 +16,7 @@ from text2ml.server import (
     commands,
     diagnostics,
     hover,
+    programs_view,
     task_lines,
 )
 from text2ml.server.base import Text2MLServer
@@ -106,6 +107,7 @@ def build_server() -> Text2MLServer:
     commands.register(server)
     diagnostics.register(server)
     hover.register(server)
+    programs_view.register(server)
     task_lines.register(server)
     server.jobs.on_finished(lambda job: blocks.forget_programs())
     if os.environ.get(TEST_COMMANDS_ENV) == "1":
