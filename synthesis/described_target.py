@@ -16,20 +16,19 @@ from dataclasses import dataclass
 
 import bm25s
 import numpy as np
-import Stemmer
 
 from text2ml.synthesis.catalog.column_notes import note_for
-from text2ml.synthesis.catalog.words import ENGLISH_STOP_WORDS, raw_words
+from text2ml.synthesis.catalog.words import ENGLISH_STOP_WORDS, STEMMER, raw_words
 
-STEMMER = Stemmer.Stemmer("english")
 # `customer_id`, `OrderID`: who a row is about, never what is predicted about them
 IDENTIFIER = re.compile(r"(^|[_ ])(id|ID|Id)$|[a-z](ID|Id)$|^(id|ID)[_ ]")
 CLEAR_MARGIN = 1.5  # the winner scores at least this many times the runner-up
 # What a target is usually called, as people say it and as columns are named. Words of one
 # line stand for one concept.
 CONCEPTS = [
-    "price prices priced cost costs costly value valued worth sell sells sold sale sales "
-    "selling expensive cheap pay paid fee fare charge charges",
+    "price prices priced cost costs costly value valued worth expensive cheap fee fare "
+    "charge charges",
+    "sell sells sold sale sales selling",
     "churn churned churning leave leaves leaving left quit quits cancel cancels cancelled "
     "canceled attrition stay stays retained retention unsubscribe exited exit",
     "fail fails failed failure failures break breaks broken breakdown fault faulty "
@@ -49,7 +48,7 @@ CONCEPTS = [
     "weather sun sunny shine drizzle fog foggy snow snowy cloudy overcast storm",
     "weight weigh weighs heavy mass",
     "height tall",
-    "age old older young years",
+    "age old older young",
     "count counts number many quantity units volume amount",
     "speed fast slow velocity",
     "unemployment unemployed jobless",
@@ -91,7 +90,7 @@ def described_column(clause: str, columns: Sequence[str], notes: dict[str, str],
                      levels: dict[str, list[str]], data_name: str = "") -> DescribedMatch | None:
     """The one column the described target clearly names, or None. The words of the data
     set's own name ("the wine data") describe the data, not its target."""
-    naming = set(terms(data_name))
+    naming = {t for t in terms(data_name) if not t.startswith("~")}
     query = [t for t in terms(clause) if t not in naming]
     columns = [c for c in columns if not IDENTIFIER.search(c)]
     if not query or len(columns) < 2:

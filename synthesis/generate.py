@@ -50,7 +50,13 @@ from text2ml.synthesis.slot_loop import (
     SlotOutcome,
 )
 from text2ml.synthesis.spec import TaskSpec, understand
-from text2ml.synthesis.task import TaskBlock, block_at, block_id, find_task_blocks
+from text2ml.synthesis.task import (
+    TaskBlock,
+    block_at,
+    block_id,
+    data_files_in_code,
+    find_task_blocks,
+)
 from text2ml.synthesis.testing import DEFAULT_LIMITS, test_candidate
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -186,7 +192,8 @@ def generate_program(task_file: Path, line: int | None, options: GenerateOptions
         # the LLM starts only if the task needs a choice, or once it is understood: a task
         # that names no data fails in seconds, with no model loaded
         spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say, cancel),
-                          task_file.parent, staging / PROBE)
+                          task_file.parent, staging / PROBE,
+                          code_files=data_files_in_code(task_file.read_text(encoding="utf-8")))
         check_spec(spec)  # enough rows and classes, before any LLM call is paid for
         if options.recipes_only:
             llm, model, parallel = NoModuleLLM(), "recipes only", 1

@@ -45,6 +45,7 @@ METRIC_WORDS = {  # how people write metrics → the name the program computes
     "mae": "mae", "mean squared error": "mse", "mean square error": "mse", "mse": "mse",
     "matthews": "mcc", "mcc": "mcc", "precision": "precision", "recall": "recall",
     "sensitivity": "recall", "error rate": "accuracy", "misclassification": "accuracy",
+    "average error": "mae", "mean error": "mae", "typical error": "mae",
 }
 # "how often it is right", "the share of correct answers": accuracy in plain words
 ACCURACY_IN_WORDS = re.compile(r"\b(how\s+often|share|fraction|percent(age)?|proportion|rate|"
@@ -92,7 +93,7 @@ METRIC_DESCRIPTIONS = [
     (re.compile(r"\babsolute\W+(\w+\W+)?(errors?|miss(es)?|deviations?|differences?)\b"),
      "mae"),
     (re.compile(r"\bsquared?\W+(\w+\W+)?(errors?|miss(es)?|deviations?|differences?)\b"), "mse"),
-    (re.compile(r"\bexplained\W+variance|\bvariance\W+explained"), "r2"),
+    (re.compile(r"\bexplained\W+variance|\bvariance\W+(\w+\W+){0,3}explain"), "r2"),
 ]
 
 
@@ -111,7 +112,9 @@ def metric_from_text(text: str) -> str | None:
 
 def problem_type_from_text(text: str) -> str | None:
     lowered = text.lower()
-    if re.search(r"\bforecast|\bnext \w+ value|\bfuture value", lowered):
+    if re.search(r"\bforecast|\bnext \w+ value|\bfuture value|\b(steps?|days?|weeks?|months?|"
+                 r"quarters?|years?|hours?) ahead\b|\bnext \d+ (days|weeks|months|quarters|"
+                 r"years|hours)\b", lowered):
         return "forecasting"
     if re.search(r"\bregress|\bpredict (the )?(price|amount|value|number)", lowered):
         return "regression"
@@ -185,15 +188,17 @@ def without_references(text: str) -> str:
 
 
 def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
-               catalog: Catalog | None = None) -> TaskSpec:
+               catalog: Catalog | None = None, code_files: list[str] | None = None
+               ) -> TaskSpec:
     """Turn the task text into a checked TaskSpec; a TaskError names whatever is missing
-    (DataError and TargetError carry the choices the editor offers as quick fixes)."""
+    (DataError and TargetError carry the choices the editor offers as quick fixes).
+    `code_files`: the data files the code around the task reads."""
     if len(task.split()) < 3:
         raise DataError("The task is too short to act on.",
                         hint="Say what to predict, from which data, e.g. 'TASK: classify the "
                         "wine cultivar from sklearn.datasets.load_wine, measured by accuracy'.")
     catalog = catalog if catalog is not None else full_catalog(task_dir)
-    choice = resolve_data(task, catalog, task_dir, llm)
+    choice = resolve_data(task, catalog, task_dir, llm, code_files)
     entry = choice.entry
     source = probe(DataSource.from_entry(entry), task_dir, work_dir)
     levels = {c["name"]: c.get("levels", []) for c in source.profile.get("columns", [])}

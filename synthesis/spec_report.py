@@ -8,13 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from text2ml.synthesis.spec import TaskSpec, understand
-from text2ml.synthesis.task import TaskBlock
+from text2ml.synthesis.task import TaskBlock, data_files_in_code
 
 
-def read_task(block: TaskBlock, task_file: Path, llm: Any) -> TaskSpec:
-    """The spec of one task block; its data is probed in a throw-away folder."""
+def read_task(block: TaskBlock, task_file: Path, llm: Any, source: str | None = None
+              ) -> TaskSpec:
+    """The spec of one task block; its data is probed in a throw-away folder. `source`: the
+    file's text (read from disk when not given), for the data files its code reads."""
+    if source is None:
+        source = task_file.read_text(encoding="utf-8") if task_file.is_file() else ""
     with tempfile.TemporaryDirectory(prefix="text2ml-spec-") as work:
-        return understand(block.text, llm, task_file.parent, Path(work))
+        return understand(block.text, llm, task_file.parent, Path(work),
+                          code_files=data_files_in_code(source))
 
 
 def spec_json(spec: TaskSpec) -> dict[str, Any]:

@@ -29,9 +29,11 @@ GENERIC = re.compile(r"\bcolumn\s+[`'\"]?([A-Za-z_][\w.]*)|([A-Za-z_][\w.]*)[`'\
 CUE = re.compile(r"\b(predict\w*|forecast\w*|classify\w*|estimat\w*|guess\w*|tell\w*|regress\w*|"
                  r"determin\w*|detect\w*|model\w*|target\w*|label\w*|whether|which|how\s+many|"
                  r"how\s+much)\b", re.IGNORECASE)
-CLAUSE_END = re.compile(r"\b(from|using|based\s+on|given|with|out\s+of|by\s+means|on\s+the)\b|"
-                        r"[.;,\n]",
+CLAUSE_END = re.compile(r"\b(from|using|based\s+on|given|with|out\s+of|by\s+means|on\s+the|"
+                        r"as\s+a\s+function\s+of|in\s+terms\s+of|depending\s+on|against|"
+                        r"versus|vs)\b|[.;,:(]|\n\s*\n|\s-{1,2}\s",
                         re.IGNORECASE)
+ARROW = re.compile(r"(?:->|→|=>)")  # "data/reviews.csv -> sentiment": what comes after is asked
 NOT_NAMES = {"the", "a", "an", "of", "to", "is", "that", "this", "it", "in", "named", "called"}
 NEVER_TARGETS = {"rownames", "index", "unnamed0"}
 TIME_COLUMNS = re.compile(r"^(year|years|date|datetime|time|timestamp|month|quarter|period|ds|"
@@ -103,14 +105,24 @@ def related(column: str, clause: str) -> bool:
         squash(column) in "".join(content) or squash(column) in initials(content)
 
 
+def target_clauses(text: str) -> list[str]:
+    """What follows each cue verb (or an arrow) up to "from/using/…", in order: where the
+    target is named. Every cue counts, as the first may be a noun ("a model on the HMDA
+    data … predict whether it got denied")."""
+    clauses = []
+    for cue in sorted([*CUE.finditer(text), *ARROW.finditer(text)], key=lambda m: m.start()):
+        rest = text[cue.end():]
+        end = CLAUSE_END.search(rest)
+        clause = " ".join((rest[: end.start()] if end else rest).split())
+        if clause:
+            clauses.append(clause)
+    return clauses
+
+
 def target_clause(text: str) -> str:
-    """What follows the first cue verb up to "from/using/…": where the target is named."""
-    cue = CUE.search(text)
-    if cue is None:
-        return ""
-    rest = text[cue.end():]
-    end = CLAUSE_END.search(rest)
-    return rest[: end.start()] if end else rest
+    """The first clause that says what is asked (see target_clauses)."""
+    clauses = target_clauses(text)
+    return clauses[0] if clauses else ""
 
 
 def settle_target(text: str, columns: list[str], natural: str | None = None,
@@ -133,14 +145,9 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     explicit = _explicit(text, columns)
     if explicit is not None:
         return explicit, "named as the column to predict", 0
-    hits = mentioned(clause, columns)
-    if hits:
-        return hits[0], f"named after the verb ({hits[0]!r})", 0
-    described = described_column(clause, [c for c in columns if squash(c) not in NEVER_TARGETS],
-                                 notes, levels, data_name)
-    if described is not None:
-        return described.column, f"described: {', '.join(described.words)} ~ " \
-            f"`{described.column}`", 0
+    found = _in_clauses(target_clauses(text), columns, notes, levels, data_name)
+    if found is not None:
+        return found
     hits = mentioned(text, columns)
     if len(hits) == 1:
         return hits[0], f"the one column the task names ({hits[0]!r})", 0
@@ -159,6 +166,21 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
         f": “{asked}” is none of the data's columns." if asked else "."),
         hint=f"The data has the columns: {_shown(columns)}. Write e.g. "
         f"'Target: {columns[-1]}'.", columns=columns)
+
+
+def _in_clauses(clauses: list[str], columns: list[str], notes: dict[str, str],
+                levels: dict[str, list[str]], data_name: str) -> tuple[str, str, int] | None:
+    """The column the first clause that names or describes one is about."""
+    candidates = [c for c in columns if squash(c) not in NEVER_TARGETS]
+    for clause in clauses:
+        hits = mentioned(clause, columns)
+        if hits:
+            return hits[0], f"named after the verb ({hits[0]!r})", 0
+        described = described_column(clause, candidates, notes, levels, data_name)
+        if described is not None:
+            return described.column, f"described: {', '.join(described.words)} ~ " \
+                f"`{described.column}`", 0
+    return None
 
 
 def _first_word_after_cue(text: str, columns: list[str]) -> None:

@@ -156,6 +156,25 @@ def _comment_block(source: str, start: int, end: int, lines: _Lines) -> TaskBloc
     return TaskBlock(text, "comment", *lines.position(start), *lines.position(end))
 
 
+_DATA_LITERAL = re.compile(r"[\w./\\~ -]*\w\.(?:csv|tsv|parquet|xlsx|xls)", re.IGNORECASE)
+
+
+def data_files_in_code(source: str) -> list[str]:
+    """The data files the file's own code names in string literals (`pd.read_csv("x.csv")`),
+    in order: a task written beside that code is about them."""
+    found: list[str] = []
+    for token in _tokens(source):
+        if token.kind != "string" or token.alone:
+            continue  # docstrings and the task blocks themselves are text, not code
+        try:
+            value = _string_value(source[token.start:token.end])
+        except (ValueError, SyntaxError):
+            continue
+        if _DATA_LITERAL.fullmatch(value.strip()) and value.strip() not in found:
+            found.append(value.strip())
+    return found
+
+
 def block_at(source: str, line: int) -> TaskBlock | None:
     """The block whose lines include `line`."""
     for block in find_task_blocks(source):

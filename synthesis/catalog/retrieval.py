@@ -95,14 +95,29 @@ class Index:
         return prefer(found)
 
 
+def _optional_words(name: str) -> frozenset[str]:
+    """Short words after a dot (`Pima.tr`, `Pima.te`): a version suffix people leave out."""
+    head, dot, tail = name.partition(".")
+    return frozenset(w for w in naming_words(tail) if len(w) < 3) if dot else frozenset()
+
+
+def _without_data_suffix(word: str) -> str:
+    """`macrodata` is named by "macroeconomic data": the data word is not part of the name."""
+    for suffix in ("dataset", "data"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 def _positions(text_words: list[str], name: list[str]) -> list[int]:
     return [i for i, w in enumerate(text_words) if any(same_word(w, n) for n in name)]
 
 
-def _name_found(name: list[str], content: list[str], squashed: str) -> bool:
-    """Every word of the name (short ones like the `tr` of Pima.tr may be left out) is in the
+def _name_found(name: list[str], content: list[str], squashed: str,
+                optional: frozenset[str] = frozenset()) -> bool:
+    """Every word of the name (but `optional` ones, like the `tr` of Pima.tr) is in the
     text, or the name written as one word is ("air quality" names airquality)."""
-    needed = [n for n in name if len(n) >= 3] or name
+    needed = [n for n in name if n not in optional] or name
     return all(any(same_word(w, n) for w in content) for n in needed) or \
         (len("".join(name)) >= 6 and "".join(name) in squashed)
 
@@ -111,7 +126,7 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float,
            outside: list[str] | None = None) -> Ranked | None:
     """`outside`: the words of the text outside its target clause; a name found only inside
     it needs its package, a data word or its title as a witness."""
-    name = naming_words(entry.name)
+    name = [_without_data_suffix(w) for w in naming_words(entry.name)]
     # only words that can name something match a name: "dataset" never names Datasaurus
     content = [w for w in text_words if w not in ENGLISH_STOP_WORDS and w not in TASK_WORDS]
     packages = package_words(entry)
@@ -120,7 +135,8 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float,
     joined = "".join(name)  # title words that spell the name are no second witness
     title = {w for w in naming_words(entry.title) if w not in name and w not in joined}
     title_hits = sorted(title & set(content))
-    name_found = bool(name) and _name_found(name, content, "".join(content))
+    optional = _optional_words(entry.name)
+    name_found = bool(name) and _name_found(name, content, "".join(content), optional)
     # "palmerpenguins" alone names its loader load_penguins
     by_package = specific and bool(squash(entry.name)) and squash(entry.name) in squash(
         entry.package)
@@ -144,8 +160,16 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float,
     evidence = 2 * specific + package_named + near_data + (len(title_hits) >= 2) + whole
     outside_content = [w for w in (outside if outside is not None else text_words)
                        if w in content]
-    long_name = len(name) >= 2 and _name_found(name, outside_content, "".join(outside_content))
-    if package_named or near_data or long_name or len(title_hits) >= 2 or by_package:
+    long_name = len(name) >= 2 and _name_found(name, outside_content, "".join(outside_content),
+                                               optional)
+    # a name met only where the task says what to predict ("predict housing prices with
+    # this data") is backed by its package or title, not by a data word nearby
+    named_outside = name_found and _name_found(name, outside_content, "".join(outside_content),
+                                               optional)
+    near_data = near_data and (named_outside or not name_found or entry.kind == "file")
+    # title words that only say what is predicted ("house prices") do not back a name up
+    title_witness = len(title & set(outside_content)) >= 2
+    if package_named or near_data or long_name or title_witness or by_package:
         return Ranked(entry, score * _BASE_R.get(entry.group, 1.0), matched=name,
                       package_named=package_named, why="; ".join(reasons), evidence=evidence)
     return None
@@ -170,13 +194,13 @@ def prefer(found: list[Ranked]) -> list[Ranked]:
         strongest = max(r.evidence for r in found)
         found = [r for r in found if r.evidence == strongest]
     found.sort(key=lambda r: -r.score)
-    kept: dict[str, Ranked] = {}
+    best_source: dict[str, int] = {}
     for ranked in found:
         key = "".join(ranked.matched)
-        held = kept.get(key)
-        if held is None or source_priority(ranked.entry) < source_priority(held.entry):
-            kept[key] = ranked
-    return sorted(kept.values(), key=lambda r: -r.score)
+        best_source[key] = min(best_source.get(key, 99), source_priority(ranked.entry))
+    # R packages sharing a name (four `housing`s) all stay: the scores, or a choice, decide
+    return [r for r in found
+            if source_priority(r.entry) == best_source["".join(r.matched)]]
 
 
 def source_priority(entry: CatalogEntry) -> int:

