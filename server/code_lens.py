@@ -1,5 +1,6 @@
 """`textDocument/codeLens`: above each task block, the state of its program and what to do next:
-"Generate ML program", or "Tests: 5/5 passed · Optimize · best accuracy 0.973 (40 trials)"."""
+"Generate ML program", or "Tests: 5/5 passed · Optimize · best accuracy 0.973 (40 trials)"; above
+a candidate module, its state: "passed · used by the best trial · score 0.973"."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 
-from text2ml.server import blocks, commands, engine
+from text2ml.server import blocks, commands, engine, programs_view
 from text2ml.server.base import Text2MLServer
 
 if TYPE_CHECKING:
@@ -52,11 +53,26 @@ def block_lenses(ls: Text2MLServer, uri: str, path: Path, block: TaskBlock) -> l
     return [lens(line, title, command, [str(program_dir)]) for title, command in titles]
 
 
+def module_lens(path: Path) -> types.CodeLens | None:
+    """On a candidate module: "passed · used by the best trial · score 0.973"; opens the report."""
+    try:
+        found = programs_view.module_summary(path.resolve())
+    except Exception:  # an unreadable manifest: the module simply gets no lens
+        return None
+    if found is None:
+        return None
+    program_dir, summary = found
+    return lens(0, summary, commands.SHOW_REPORT, [str(program_dir)])
+
+
 def code_lenses(ls: Text2MLServer, params: types.CodeLensParams) -> list[types.CodeLens] | None:
     uri = params.text_document.uri
     path = blocks.file_path(uri)
     if path is None:
         return None
+    module = module_lens(path)
+    if module is not None:
+        return [module]
     return [lens_ for block in blocks.document_blocks(ls, uri)
             for lens_ in block_lenses(ls, uri, path, block)] or None
 

@@ -98,6 +98,42 @@ def describe_program(program_dir: Path) -> dict[str, Any]:
             "slots": slots, "leaderboard": leaderboard(program_dir)}
 
 
+def candidate_summary(candidate: dict[str, Any]) -> str:
+    """"passed · used by the best trial · score 0.973 · recipe tabular/model_hgb" (the tree
+    view's client-vscode/src/programs.ts candidateSummary says the same)."""
+    status = candidate["status"]
+    parts = [f"failed ({candidate['check']})" if status == "failed" and candidate.get("check")
+             else status]
+    if candidate.get("best"):
+        parts.append("used by the best trial")
+    elif candidate.get("accepted"):
+        parts.append("accepted")
+    if isinstance(candidate.get("score"), int | float):
+        parts.append(f"score {candidate['score']:.3f}")
+    if candidate.get("recipe"):
+        parts.append(f"recipe {candidate['recipe']}")
+    elif candidate.get("origin"):
+        parts.append(f"from the {candidate['origin']}")
+    return " · ".join(parts)
+
+
+def module_summary(path: Path) -> tuple[Path, str] | None:
+    """(program folder, summary) for a candidate module's lens; None for any other file."""
+    found = layout.candidate_of(path)
+    if found is None:
+        return None
+    program_dir, slot, name = found
+    manifest = layout.read_manifest(program_dir)
+    info = (manifest.get("slots") or {}).get(slot) or {}
+    record = (info.get("candidates") or {}).get(name)
+    if record is None:
+        return None
+    candidate = candidate_entry(program_dir, slot, name, record, info.get("accepted"))
+    chosen = (layout.read_best_params(program_dir) or {}).get("choice") or {}
+    candidate["best"] = chosen.get(slot) == name
+    return program_dir, candidate_summary(candidate)
+
+
 def workspace_roots(ls: Text2MLServer) -> list[Path]:
     uris = [folder.uri for folder in ls.workspace.folders.values()] or (
         [ls.workspace.root_uri] if ls.workspace.root_uri else [])

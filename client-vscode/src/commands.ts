@@ -47,6 +47,7 @@ export const PALETTE: readonly PaletteCommand[] = [
   { id: 'text2ml.setApiKey', title: 'Set API key' },
   { id: 'text2ml.clearApiKey', title: 'Clear API key' },
   { id: 'text2ml.showOutput', title: 'Show output' },
+  { id: 'text2ml.refreshPrograms', title: 'Refresh programs', enablement: READY },
 ];
 
 /** A command as code actions and code lenses carry it. */

@@ -8,6 +8,7 @@ import { CommandRef, PALETTE, SERVER_COMMANDS, paletteArguments } from './comman
 import { API_KEY_SECRET, ServerController } from './controller';
 import { ProgressNotifications, StatusItem } from './feedback';
 import { JobTracker, ProgressToken, cancelPlan } from './jobs';
+import { ProgramsView } from './programsView';
 import { onInterpreterChange } from './python';
 import { SECTION, affectsServer, needsRestart, serverSettings } from './settings';
 import { shortTitle } from './status';
@@ -29,10 +30,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   const notifications = new ProgressNotifications(tracker, cancel);
   context.subscriptions.push(output, status, notifications, server);
+  const programs = new ProgramsView(() => server.current, tracker);
+  context.subscriptions.push(programs, vscode.window.registerTreeDataProvider('text2ml.programs', programs));
 
   const handlers: { [id: string]: () => unknown } = {
     'text2ml.restartServer': () => server.restart(),
     'text2ml.showOutput': () => output.show(),
+    'text2ml.refreshPrograms': () => programs.refresh(),
     'text2ml.cancelJob': () => cancelJob(tracker, cancel),
     'text2ml.setApiKey': () => setApiKey(context),
     'text2ml.clearApiKey': async () => {

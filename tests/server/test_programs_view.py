@@ -65,3 +65,17 @@ async def test_the_request_over_lsp(vscode_client: LanguageClient, lsp_workspace
     (program,) = reply["programs"] if isinstance(reply, dict) else reply.programs
     name = program["name"] if isinstance(program, dict) else program.name
     assert name == "wine"
+
+
+def test_a_candidate_module_gets_its_state_as_a_lens(tmp_path: Path) -> None:
+    from text2ml.server.code_lens import module_lens
+
+    program = write_program(tmp_path)
+    best = module_lens(layout.candidate_path(program, "model", "c2"))
+    assert best is not None and best.command is not None
+    assert best.command.title == ("passed · used by the best trial · score 0.950 · "
+                                  "recipe tabular/model_rf")
+    accepted = module_lens(layout.candidate_path(program, "model", "c1"))
+    assert accepted is not None and accepted.command is not None
+    assert accepted.command.title.startswith("passed · accepted · score 0.970")
+    assert module_lens(program / "pipeline.py") is None
