@@ -363,6 +363,27 @@ test('a user generates, fixes, optimizes and reads the report in a real VS Code'
     await screenshot('cancelled');
     assert.ok(existsSync(path.join(program, '.text2ml', 'study.db')), 'the study is kept');
 
+    // The programs tree (the server's text2ml/programs request): program → slots →
+    // candidates, and the leaderboard of the kept trials.
+    const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /text2ml programs/i }) });
+    // The file tree's section is folded so the programs get the room (rows out of view are
+    // not rendered at all).
+    const files = page.locator('.pane-header', { hasText: path.basename(workspace) }).first();
+    if ((await files.getAttribute('aria-expanded')) === 'true') {
+      await files.click();
+    }
+    const header = pane.locator('.pane-header');
+    if ((await header.getAttribute('aria-expanded')) !== 'true') {
+      await header.click();
+    }
+    const tree = pane.locator('.monaco-list-row');
+    await tree.filter({ hasText: path.basename(program) }).first().click();
+    await tree.filter({ hasText: /^model/ }).first().click();
+    await tree.filter({ hasText: /passed · accepted · score \d\.\d{3}/ }).first().waitFor();
+    await tree.filter({ hasText: 'Leaderboard' }).first().click();
+    await tree.filter({ hasText: /#1 .*model c1/ }).first().waitFor();
+    await screenshot('programs-tree');
+
     await page.keyboard.press('Control+J'); // hides the panel: the report gets the room
     await page.locator('.markers-panel').waitFor({ state: 'hidden' });
     await palette('text2ml: Show report');
