@@ -38,4 +38,6 @@ def test_generate_wine_program_with_embedded_model(tmp_path: Path) -> None:
     assert own_tests.returncode == 0, own_tests.stdout
     again = text2ml("generate", "task.py", "--out", "wine", "--json", cwd=tmp_path)
     stats = json.loads(again.stdout.strip().splitlines()[-1])["stats"]
-    assert stats["llm_calls"] == 0 and stats["cached_calls"] >= 4  # served by the cache
+    # every reply that was used comes from the cache; one that could not be (cut off by
+    # max_tokens, empty, unparsable) is not cached, so the re-run asks for it again
+    assert stats["cached_calls"] >= 4 and stats["llm_calls"] < summary["stats"]["llm_calls"]
