@@ -35,6 +35,7 @@ const TASK_SOURCE = `import json
 print(json.dumps({"ok": True}))
 `;
 const TASK_LINE = 2;
+const GENERATION_MS = 300_000;
 
 /** package.json's defaults for the server's keys, with `overrides` on top. */
 function reader(overrides: { [key: string]: unknown } = {}): SettingReader {
@@ -155,9 +156,12 @@ describe('the text2ml server, driven as the extension drives it', { skip }, () =
     assert.match(result.job, /^generate-/);
     const begun = await client().waitFor(() => client().tracker.active()[0] ?? [...client().progress.keys()][0], 'progress begin');
     assert.ok(begun);
-    // The endpoint is a closed port: the job fails fast, and says so in plain words.
+    // The endpoint is a closed port: the job fails at its first LLM call, and says so in plain
+    // words. That call comes after the task is read and the recipe-only program is tested
+    // (about 20 s on a busy 2-core machine), hence the generous wait.
     const failure = await client().waitFor(
-      () => client().messages.find((m) => m.type === 1 && m.message.includes('generating the program')), 'the failure message');
+      () => client().messages.find((m) => m.type === 1 && m.message.includes('generating the program')), 'the failure message',
+      GENERATION_MS);
     // An LLM error is a user error: plain words, the hint to check the endpoint on the next line.
     assert.match(failure.message, /the LLM at .*\n.*`text2ml llm status`/);
     assert.doesNotMatch(failure.message, /unexpected/);
