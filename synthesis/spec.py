@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from text2ml.synthesis.catalog.entries import CatalogEntry
 from text2ml.synthesis.catalog.resolve import (
     FILE_PATTERN,
     RDATASETS_PATTERN,
@@ -187,6 +188,15 @@ def without_references(text: str) -> str:
     return re.sub(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", " ", text)
 
 
+def data_about(entry: CatalogEntry) -> str | None:
+    """What the data set's documentation says, where it says what its response is."""
+    if not entry.natural_target:
+        return None
+    about = " ".join([entry.title, entry.description, str(entry.extra.get("about", "")),
+                      entry.column_notes.get(entry.natural_target, "")])
+    return about if len(about.split()) >= 20 else None
+
+
 def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
                catalog: Catalog | None = None, code_files: list[str] | None = None
                ) -> TaskSpec:
@@ -205,7 +215,8 @@ def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
     target, target_why, calls = settle_target(
         without_references(task), source.columns, entry.natural_target, llm,
         forecasting=problem_type_from_text(task) == "forecasting",
-        notes=entry.column_notes, levels=levels, data_name=entry.name)
+        notes=entry.column_notes, levels=levels, data_name=entry.name,
+        about=data_about(entry))
     problem_type = settle_problem_type(task, source, target)
     problem_type, metric = settle_metric(task, problem_type, "")
     modality = settle_modality(task, source, problem_type, entry.package)

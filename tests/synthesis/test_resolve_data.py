@@ -10,7 +10,7 @@ import pytest
 from text2ml.synthesis.catalog.entries import CatalogEntry
 from text2ml.synthesis.catalog.resolve import DataError, resolve_data
 from text2ml.synthesis.catalog.store import Catalog, workspace_files
-from text2ml.synthesis.target import settle_target, target_clauses
+from text2ml.synthesis.target import TargetError, settle_target, target_clauses
 from text2ml.synthesis.task import data_files_in_code
 
 
@@ -91,3 +91,34 @@ def test_every_cue_opens_a_clause_and_line_breaks_do_not_end_one() -> None:
     assert settle_target("Model how much a household spends on food as a function of its "
                          "income", ["income", "foodexp"],
                          notes={"foodexp": "Annual household food expenditure"})[0] == "foodexp"
+
+
+def test_a_package_that_lacks_what_the_text_names_is_an_error(workspace: Path) -> None:
+    entries = [*PACKAGE_ENTRIES, rdata("datasets", "Titanic", "Survival of passengers on the "
+                                       "Titanic"),
+               CatalogEntry(kind="loader", reference="sklearn.datasets.load_wine",
+                            package="sklearn", name="wine", title="Load the wine dataset")]
+    with pytest.raises(DataError, match="sklearn has no data set") as raised:
+        resolve_data("Using scikit-learn's built-in titanic data, predict who survived",
+                     Catalog(entries), workspace)
+    assert [e.name for e in raised.value.choices] == ["Titanic"]
+
+
+def test_a_column_named_in_so_many_words_must_exist() -> None:
+    with pytest.raises(TargetError, match="`sportiness`"):
+        settle_target("Predict whether a car is sporty (column sportiness) from horsepower",
+                      ["Horsepower", "Weight_in_lbs", "Origin"])
+
+
+def test_the_data_sets_own_response_is_not_taken_for_something_else() -> None:
+    about = ("Wine recognition dataset. The data is the results of a chemical analysis of "
+             "wines grown in the same region in Italy by three different cultivators; the "
+             "class of each wine is one of three")
+    columns = ["alcohol", "hue", "proline", "target"]
+    with pytest.raises(TargetError, match="boiling point"):
+        settle_target("Predict the boiling point of each wine", columns, natural="target",
+                      about=about, data_name="wine")
+    for asked in ("Classify each wine into its cultivar", "Predict which of the three "
+                  "species it is", "Predict the target"):
+        assert settle_target(asked, columns, natural="target", about=about,
+                             data_name="wine")[0] == "target"
