@@ -40,7 +40,9 @@ def test_candidate_paths_round_trip(tmp_path: Path) -> None:
     (tmp_path / layout.PROGRAM_JSON).write_text("{}")
     assert layout.candidate_of(path) == (tmp_path, "model", "c2")
     assert layout.candidate_files(tmp_path) == [path]
-    assert layout.staging_dir(tmp_path).name == f".{tmp_path.name}.staging"
+    staging = layout.staging_dir(tmp_path)  # one of its own per generate, beside the program
+    assert staging.name.startswith(f".{tmp_path.name}.staging-") and staging.is_dir()
+    assert staging.parent == tmp_path.parent and staging != layout.staging_dir(tmp_path)
 
 
 def test_a_childs_result_is_its_last_json_line() -> None:
