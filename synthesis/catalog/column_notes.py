@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from text2ml.synthesis.catalog.words import squash
+
 NOTE_CHARS = 160
 _IDENTIFIER = re.compile(r"^`?([A-Za-z_.][\w.]*)`?:?$")
 _TABLE_ROW = re.compile(r"^\s*\[,\s*\d+\]\s*\|\s*`?([\w.]+)`?\s*\|\s*(.+?)\s*$")
@@ -75,8 +77,4 @@ def note_for(column: str, notes: dict[str, str]) -> str:
     """The note of a column, matching names the way loaders rename them (case, dots)."""
     if column in notes:
         return notes[column]
-    squashed = re.sub(r"[^a-z0-9]", "", column.lower())
-    for name, text in notes.items():
-        if re.sub(r"[^a-z0-9]", "", name.lower()) == squashed:
-            return text
-    return ""
+    return next((text for name, text in notes.items() if squash(name) == squash(column)), "")

