@@ -1,4 +1,5 @@
-"""`text2ml optimize` and `text2ml worker`, added to the main CLI by server/cli.py."""
+"""`text2ml optimize`, `text2ml worker` and `text2ml storage-proxy`, added to the main CLI by
+server/cli.py."""
 
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ def _options(args: argparse.Namespace) -> OptimizeOptions:
     return OptimizeOptions(trials=args.trials, timeout=args.timeout, jobs=args.jobs,
                            storage=args.storage, seed=args.seed,
                            trial_timeout=args.trial_timeout, memory_mb=args.memory_mb,
-                           proxies=not args.no_proxies)
+                           proxies=not args.no_proxies, heartbeat=args.heartbeat)
 
 
 def _cancel_on_ctrl_c() -> threading.Event:
@@ -72,16 +73,34 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     cancel = _cancel_on_ctrl_c()
-    ran = run_worker(Path(args.dir), args.storage, _options(args), cancel)
+    options = _options(args)
+    options.trials = OptimizeOptions.trials  # the study's total only if no optimize set one
+    ran = run_worker(Path(args.dir), args.storage, options, cancel, own_trials=args.trials)
     print(json.dumps({"trials_run": ran}) if args.json else f"ran {ran} trials")
     return 0
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def cmd_storage_proxy(args: argparse.Namespace) -> int:
+    from text2ml.optimization.storage_proxy import serve_storage_proxy  # imports grpc
+
+    try:
+        serve_storage_proxy(args.storage, args.host, args.port, args.heartbeat)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _heartbeat(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--heartbeat", type=int, default=OptimizeOptions.heartbeat,
+                        help="seconds between a trial's heartbeats on a shared storage; a trial "
+                        "silent for 3 of them (its worker was killed) is failed and run again")
+
+
+def _common(parser: argparse.ArgumentParser, trials: int | None, trials_help: str) -> None:
     parser.add_argument("dir", help="the program folder (the one holding pipeline.py)")
-    parser.add_argument("--trials", type=int, default=40,
-                        help="the study's total number of trials (re-running resumes up to it)")
+    parser.add_argument("--trials", type=int, default=trials, help=trials_help)
     parser.add_argument("--timeout", type=float, default=None, help="wall-clock budget, seconds")
+    _heartbeat(parser)
     parser.add_argument("--jobs", type=int, default=1, help="warm worker processes")
     parser.add_argument("--seed", type=int, default=0, help="sampler seed (TPE)")
     parser.add_argument("--trial-timeout", type=float, default=300.0,
@@ -94,15 +113,26 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def add_optimize_commands(subparsers: Any) -> None:
     optimize = subparsers.add_parser("optimize", help="search candidates and hyperparameters")
-    _common(optimize)
+    _common(optimize, OptimizeOptions.trials,
+            "the study's total number of trials (re-running resumes up to it)")
     optimize.add_argument("--storage", default=None,
                           help="Optuna storage URL (default: sqlite in <dir>/.text2ml/study.db; "
-                          "journal:///path for a journal file; postgresql://... to share)")
+                          "journal:///path for a journal file; postgresql://... or "
+                          "grpc://HOST:PORT (text2ml storage-proxy) to share)")
     optimize.set_defaults(func=cmd_optimize)
     worker = subparsers.add_parser("worker", help="join a program's study on a shared storage")
-    _common(worker)
+    _common(worker, None, "stop after this many trials of this worker (default: when the "
+            "study has the trials its optimize asked for)")
     worker.add_argument("--storage", required=True, help="the study's Optuna storage URL")
     worker.set_defaults(func=cmd_worker)
+    proxy = subparsers.add_parser("storage-proxy",
+                                  help="serve a study storage to many workers over gRPC")
+    proxy.add_argument("--storage", required=True, help="the RDB storage URL (postgresql://...)")
+    proxy.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (0.0.0.0: every interface)")
+    proxy.add_argument("--port", type=int, default=13000, help="port to listen on")
+    _heartbeat(proxy)
+    proxy.set_defaults(func=cmd_storage_proxy)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,38 +9,96 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.storages import BaseStorage, JournalStorage, RDBStorage
+import sqlalchemy
+from optuna.storages import BaseStorage, GrpcStorageProxy, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial
+from sqlalchemy.engine import make_url
 
+from text2ml.optimization.heartbeat import quiet, stale_trial_settings
 from text2ml.optimization.types import FINISHED, OptimizeError
 from text2ml.synthesis.layout import STUDY_DB, state_dir
 
+PROXY_WAIT = 30.0  # seconds to wait for a storage proxy that is still starting
+
 JOURNAL_PREFIX = "journal:///"
+GRPC_PREFIX = "grpc://"
+EXTRA = "pip install 'text2ml-studio[postgres]'"  # psycopg (postgresql://) and grpcio
 
 
 def default_storage_url(program_dir: Path) -> str:
     return f"sqlite:///{(Path(program_dir) / STUDY_DB).resolve()}"
 
 
-def open_storage(program_dir: Path, url: str | None) -> BaseStorage:
-    """`journal:///path` is Optuna's journal file (several processes, no server); an
-    `sqlite://`, `postgresql://` or `mysql://` URL is an RDB storage."""
+def shown_url(url: str) -> str:
+    """The URL as messages and reports show it: without its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not an SQLAlchemy URL (journal:///, grpc://): nothing secret in it
+        return url
+
+
+def open_storage(program_dir: Path, url: str | None,
+                 heartbeat: int | None = None) -> BaseStorage:
+    """`journal:///path` is Optuna's journal file (several processes, no server);
+    `grpc://host:port` is Optuna's gRPC storage proxy (`text2ml storage-proxy`); an
+    `sqlite://`, `postgresql://` or `mysql://` URL is an RDB storage, with heartbeats every
+    `heartbeat` seconds when given (docs/distributed-workers.md)."""
     if url and url.startswith(JOURNAL_PREFIX):
         path = Path("/" + url[len(JOURNAL_PREFIX):])
         path.parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(str(path)))
+    if url and url.startswith(GRPC_PREFIX):
+        return open_grpc(url)
     if url is None:
         state_dir(program_dir).mkdir(parents=True, exist_ok=True)
         url = default_storage_url(program_dir)
+    return open_rdb(url, heartbeat)
+
+
+def open_rdb(url: str, heartbeat: int | None, storage_class: type[RDBStorage] = RDBStorage
+             ) -> RDBStorage:
     # several threads and processes write one SQLite file: wait for its lock, don't fail
     kwargs = {"connect_args": {"timeout": 60}} if url.startswith("sqlite") else {}
+    beats = stale_trial_settings(heartbeat) if heartbeat else {}
     try:
-        return RDBStorage(url, engine_kwargs=kwargs)
-    except (ImportError, ModuleNotFoundError) as exc:
-        raise optuna.exceptions.StorageInternalError(
-            f"cannot open the storage {url}: {exc}; install its database driver "
-            "(e.g. `pip install psycopg2-binary` for PostgreSQL)") from exc
+        with quiet():
+            return storage_class(url, engine_kwargs=kwargs, **beats)
+    except ImportError as exc:
+        raise OptimizeError(_driver_advice(url, exc)) from exc
+    except sqlalchemy.exc.OperationalError as exc:
+        raise OptimizeError(f"cannot reach the storage {shown_url(url)}: "
+                            f"{str(exc.orig).strip()}") from exc
+
+
+def _driver_advice(url: str, exc: ImportError) -> str:
+    """Name the driver SQLAlchemy picked for the URL's scheme, which is what is missing
+    (for postgresql:// it is psycopg, version 3, not psycopg2)."""
+    missing = exc.__cause__ or exc
+    try:
+        dialect = make_url(url).get_dialect()
+        driver = f"{dialect.name}+{dialect.driver}"
+    except Exception:
+        driver = url.split(":", 1)[0]
+    advice = EXTRA if driver == "postgresql+psycopg" else f"install the module for {driver}"
+    return (f"cannot open the storage {shown_url(url)}: SQLAlchemy's driver for it, {driver}, "
+            f"is not installed ({missing}); {advice}, or name an installed driver in the URL "
+            "(e.g. postgresql+psycopg2://...)")
+
+
+def open_grpc(url: str) -> BaseStorage:
+    host, _, port = url[len(GRPC_PREFIX):].rstrip("/").rpartition(":")
+    if not host or not port.isdigit():
+        raise OptimizeError(f"the storage {url} is not grpc://HOST:PORT")
+    try:
+        proxy = GrpcStorageProxy(host=host, port=int(port))
+        proxy.wait_server_ready(timeout=PROXY_WAIT)
+    except ImportError as exc:
+        raise OptimizeError(f"the gRPC storage proxy needs grpcio ({exc}); {EXTRA}") from exc
+    except (ConnectionError, TimeoutError) as exc:
+        raise OptimizeError(f"no storage proxy answers at {host}:{port} ({exc}); start one "
+                            "with `text2ml storage-proxy --storage URL --port PORT`") from exc
+    return proxy
 
 
 class WriteBehind:

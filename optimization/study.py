@@ -8,12 +8,22 @@ from collections.abc import Callable
 from pathlib import Path
 
 import optuna
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from text2ml.optimization.evaluation import evaluation_folds
 from text2ml.optimization.finish import finish_study
+from text2ml.optimization.heartbeat import Sweeper, beating
 from text2ml.optimization.program_info import ProgramInfo, load_program
 from text2ml.optimization.proxies import skip_floor
+from text2ml.optimization.shared_study import (
+    Enough,
+    another_round,
+    record_target,
+    study_total,
+    worker_rule,
+    worker_seed,
+)
 from text2ml.optimization.space import default_trial_params, suggest_config
 from text2ml.optimization.storage import WriteBehind, default_storage_url, open_storage
 from text2ml.optimization.types import (
@@ -34,8 +44,11 @@ GIVE_UP_AFTER = 2  # failures of a candidate that never completed before its tri
 
 def open_study(info: ProgramInfo, options: OptimizeOptions) -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # heartbeats only where other processes share the study (the default file is ours alone)
+    heartbeat = options.heartbeat if options.storage is not None else None
     return optuna.create_study(
-        storage=open_storage(info.program_dir, options.storage), study_name=info.study_name,
+        storage=open_storage(info.program_dir, options.storage, heartbeat),
+        study_name=info.study_name,
         direction=info.direction, load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=options.seed),
         pruner=_pruner())
@@ -50,8 +63,11 @@ class _Budget:
 
     def __init__(self, study: optuna.Study, options: OptimizeOptions,
                  cancel: threading.Event | None, on_progress: Callable | None,
-                 on_finished: Callable[[FrozenTrial], None] | None = None) -> None:
+                 on_finished: Callable[[FrozenTrial], None] | None = None,
+                 enough: Enough | None = None) -> None:
         self.study, self.options, self.on_finished = study, options, on_finished
+        self.enough = enough or study_total(options.trials)
+        self.sweeper, self.claimed = Sweeper(), 0
         self.cancel = cancel or threading.Event()
         self.on_progress = on_progress
         self.started = time.monotonic()
@@ -70,14 +86,16 @@ class _Budget:
         with self.lock:
             if self.cancel.is_set() or self.remaining() == 0.0:
                 return None
-            states = (*FINISHED, TrialState.RUNNING)
-            if len(self.study.get_trials(deepcopy=False, states=states)) >= self.options.trials:
+            self.sweeper.sweep(self.study)  # a killed worker's trial: failed, queued again
+            if self.enough(self.study, self.claimed):
                 return None
+            self.claimed += 1
             return self.study.ask()
 
     def tell(self, trial: optuna.Trial, value: float | None = None,
              state: TrialState | None = None) -> None:
-        frozen = self.study.tell(trial, value, state=state)
+        # skip: another process may have failed it meanwhile (its heartbeat came too late)
+        frozen = self.study.tell(trial, value, state=state, skip_if_finished=True)
         if self.on_finished is not None:
             self.on_finished(frozen)
 
@@ -153,17 +171,30 @@ def _runner(info: ProgramInfo, budget: _Budget, errors: list[BaseException]) -> 
         worker.start()
         folds = evaluation_folds(budget.study, worker.rows)
         while (trial := budget.claim()) is not None:
-            budget.progress(_run_one(trial, info, worker, folds, budget))
+            budget.progress(_run_beating(trial, info, worker, folds, budget))
     except BaseException as exc:  # surfaced by the caller, which owns the user's message
         errors.append(exc)
     finally:
         worker.close()
 
 
+def _run_beating(trial: optuna.Trial, info: ProgramInfo, worker: WorkerProcess, folds: int,
+                 budget: _Budget) -> str:
+    """One trial with its heartbeat. Another process fails it if the beats stop too long;
+    then its reports are refused, and the worker, mid-request, is started afresh."""
+    with beating(budget.study, trial, budget.options.heartbeat):
+        try:
+            return _run_one(trial, info, worker, folds, budget)
+        except UpdateFinishedTrialError as exc:
+            worker.kill()
+            return f"trial {trial.number} dropped: {exc}"
+
+
 def _run_trials(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
                 cancel: threading.Event | None, on_progress: Callable | None,
-                on_finished: Callable[[FrozenTrial], None] | None = None) -> int:
-    budget = _Budget(study, options, cancel, on_progress, on_finished)
+                on_finished: Callable[[FrozenTrial], None] | None = None,
+                enough: Enough | None = None) -> int:
+    budget = _Budget(study, options, cancel, on_progress, on_finished, enough)
     errors: list[BaseException] = []
     threads = [threading.Thread(target=_runner, args=(info, budget, errors), daemon=True)
                for _ in range(max(1, options.jobs))]
@@ -177,11 +208,26 @@ def _run_trials(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions
 
 
 def run_worker(program_dir: Path, storage: str, options: OptimizeOptions,
-               cancel: threading.Event | None = None) -> int:
-    """Join the program's study on a shared storage and run trials; returns how many ran."""
+               cancel: threading.Event | None = None, own_trials: int | None = None) -> int:
+    """Join the program's study on a shared storage and run trials until the study has the
+    trials its optimize asked for (`options.trials` if none did), or its deadline passed,
+    or this worker ran `own_trials` or its `options.timeout`; returns how many ran."""
     info = load_program(Path(program_dir))
-    study = open_study(info, OptimizeOptions(**{**options.__dict__, "storage": storage}))
-    return _run_trials(info, study, options, cancel, None)
+    mine = OptimizeOptions(**{**options.__dict__, "storage": storage,
+                              "seed": worker_seed(options.seed)})
+    study = open_study(info, mine)
+    started, ran = time.monotonic(), 0
+    while True:
+        left = None if own_trials is None else own_trials - ran
+        timeout = None if options.timeout is None \
+            else max(0.0, options.timeout - (time.monotonic() - started))
+        ran += _run_trials(info, study, OptimizeOptions(**{**mine.__dict__, "timeout": timeout}),
+                           cancel, None, enough=worker_rule(options.trials, left))
+        out_of_time = options.timeout is not None \
+            and time.monotonic() - started >= options.timeout
+        if (own_trials is not None and ran >= own_trials) or out_of_time \
+                or another_round(study, mine, cancel) is None:
+            return ran
 
 
 @holds_program(first_argument, "optimizing")
@@ -197,9 +243,15 @@ def optimize_program(program_dir: Path, options: OptimizeOptions, *,
         study = mirror.study
     if not study.trials:
         study.enqueue_trial(default_trial_params(info), user_attrs={"default": True})
+    if mirror is None:  # shared: workers read what the study needs from it
+        record_target(study, options)
     try:
         _run_trials(info, study, options, cancel, on_progress,
                     mirror.put if mirror is not None else None)
+        more = another_round(study, options, cancel) if mirror is None else None
+        while more is not None:  # shared: others' lost trials, queued again, run here
+            _run_trials(info, study, more, cancel, on_progress)
+            more = another_round(study, options, cancel)
     finally:
         if mirror is not None:
             mirror.close()

@@ -30,6 +30,7 @@ class OptimizeOptions:
     trial_timeout: float = 300.0
     memory_mb: int = 4096
     proxies: bool = True  # skip torch networks the zero-cost proxy ranks in the lowest quarter
+    heartbeat: int = 30  # seconds between a trial's heartbeats on a shared storage
 
 
 @dataclass
