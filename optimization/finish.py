@@ -11,7 +11,7 @@ from text2ml.optimization.evaluation import describe_evaluation
 from text2ml.optimization.program_info import ProgramInfo
 from text2ml.optimization.report import write_report
 from text2ml.optimization.space import config_from_params
-from text2ml.optimization.storage import default_storage_url
+from text2ml.optimization.storage import default_storage_url, shown_url
 from text2ml.optimization.types import OptimizeError, OptimizeOptions, OptimizeResult
 from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
 from text2ml.synthesis.files import write_atomic
@@ -47,7 +47,7 @@ def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOption
     summary = {"task": program.get("task", ""), "metric": info.metric,
                "direction": info.direction, "evaluation": describe_evaluation(study),
                "counts": {k: v for k, v in counts.items() if v},
-               "storage": options.storage or default_storage_url(info.program_dir),
+               "storage": shown_url(options.storage or default_storage_url(info.program_dir)),
                "best_value": None, "best": None, "test_score": None, "test_note": ""}
     report_path = info.program_dir / REPORT
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]

@@ -78,6 +78,7 @@ def _failures(study: optuna.Study) -> list[tuple[str, int]]:
 def write_report(path: Path, study: optuna.Study, summary: dict[str, Any]) -> Path:
     """summary: task, metric, direction, evaluation, counts, best_value, best, test_score,
     test_note, storage, and test_result (the test line of pipeline.py, with its baseline)."""
+    path.parent.mkdir(parents=True, exist_ok=True)  # absent when the study lives elsewhere
     notes = save_plots(study, path.parent)
     counts = summary["counts"]
     test_result = summary.get("test_result")
