@@ -7,6 +7,10 @@ import os
 import shutil
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,9 +42,17 @@ from text2ml.synthesis.layout import (
 )
 from text2ml.synthesis.llm.backend import LazyLLM, open_llm
 from text2ml.synthesis.llm.settings import LLMSettings
-from text2ml.synthesis.program_lock import first_argument, holds_program
+from text2ml.synthesis.program_lock import first_argument, holding, holds_program
 from text2ml.synthesis.program_state import program_dir_for
-from text2ml.synthesis.records import Failure, ProgressEvent, TaskError
+from text2ml.synthesis.publishing import (
+    Progress,
+    Publication,
+    replaces_nothing_better,
+    set_aside_in_place,
+    whole,
+)
+from text2ml.synthesis.recipes import recipes_for
+from text2ml.synthesis.records import Cancelled, Failure, ProgressEvent, TaskError
 from text2ml.synthesis.sandbox.limits import Limits, run_python
 from text2ml.synthesis.slot_loop import (
     DEFAULT_CANDIDATES,
@@ -167,52 +179,182 @@ def planned_program_dir(task_file: Path, line: int | None, options: GenerateOpti
     return (options.out or program_dir_for(task_file, pick_block(task_file, line))).resolve()
 
 
-@holds_program(planned_program_dir, "generating")
 def generate_program(task_file: Path, line: int | None, options: GenerateOptions, *,
                      events: Events | None = None,
                      cancel: threading.Event | None = None) -> GenerateResult:
-    """Write the program in a staging folder and move it into place only once it is whole.
+    """Write the program in a staging folder: first from the recipes, tested and published
+    at once, then with the LLM's candidates joining it as they pass.
 
-    An LLM that fails, a spent budget or a cancel leaves the previous program as it was;
-    the LLM's replies stay cached in the program's .text2ml/cache for the next run.
+    The recipe program replaces what was there unless a whole program of this very task is
+    there; then that one stays as it was until the new one is whole. From the publication
+    on, a cancel, a spent budget or a failing LLM leaves the program whole as it is, and the
+    program's lock is let go (the writer's lock stays), so it can be tested and optimized
+    while the LLM writes. The LLM's replies stay cached in .text2ml/cache for the next run.
     """
-    started = time.monotonic()
     task_file = task_file.resolve()
-    block = pick_block(task_file, line)
-    program_dir = (options.out or program_dir_for(task_file, block)).resolve()
-    staging = staging_dir(program_dir)
-    emit = events or (lambda event: None)
-    emit(ProgressEvent("spec", "understanding the task", 0.02))
+    program_dir = planned_program_dir(task_file, line, options)
+    with holding(program_dir, "generating", writer=True), ExitStack() as program_lock:
+        program_lock.enter_context(holding(program_dir, "generating"))
+        return Generation(task_file, pick_block(task_file, line), program_dir, options,
+                          events or (lambda event: None), cancel,
+                          program_lock.close).run()
 
-    def say(message: str) -> None:
-        emit(ProgressEvent("llm", message, 0.02))
 
-    shutil.rmtree(staging, ignore_errors=True)
-    try:
+@dataclass
+class Generation:
+    """One run of generate_program, from the task text to the finished program."""
+
+    task_file: Path
+    block: TaskBlock
+    program_dir: Path
+    options: GenerateOptions
+    emit: Events
+    cancel: threading.Event | None
+    release: Callable[[], None]  # lets go of the program's lock once the program is out
+    started: float = field(default_factory=time.monotonic)
+    backups: list[str] = field(default_factory=list)
+    publication: Publication | None = None
+    spec: TaskSpec = field(init=False)  # once the task is understood
+
+    def say(self, message: str) -> None:
+        self.emit(ProgressEvent("llm", message, 0.02))
+
+    def run(self) -> GenerateResult:
+        self.emit(ProgressEvent("spec", "understanding the task", 0.02))
+        staging = staging_dir(self.program_dir)
+        try:
+            outcomes, llm, model = self.write(staging)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        relocate_failures(outcomes, staging, self.program_dir)
+        return finish(self.program_dir, self.spec, self.task_file, self.block, outcomes, llm,
+                      model, self.started, self.backups, self.cancel, self.publication)
+
+    def write(self, staging: Path) -> tuple[dict[str, SlotOutcome], Any, str]:
+        options = self.options
         # the LLM starts only if the task needs a choice, or once it is understood: a task
         # that names no data fails in seconds, with no model loaded
-        spec = understand(block.text, LazyLLM(options.llm, program_dir / CACHE, say, cancel),
-                          task_file.parent, staging / PROBE,
-                          code_files=data_files_in_code(task_file.read_text(encoding="utf-8")))
-        check_spec(spec)  # enough rows and classes, before any LLM call is paid for
-        if options.recipes_only:
-            llm, model, parallel = NoModuleLLM(), "recipes only", 1
+        self.spec = understand(
+            self.block.text, LazyLLM(options.llm, self.program_dir / CACHE, self.say,
+                                     self.cancel),
+            self.task_file.parent, staging / PROBE,
+            code_files=data_files_in_code(self.task_file.read_text(encoding="utf-8")))
+        check_spec(self.spec)  # enough rows and classes, before any LLM call is paid for
+        opening = Opening(options, self.program_dir / CACHE, self.say, self.cancel)
+        write_static_files(staging, self.spec, self.task_file, {})
+        generator = Generator(self.spec, staging, NoModuleLLM(), options.candidates,
+                              options.repairs, 1, self.emit, self.cancel,
+                              limits=options.test_limits, recipes_only=options.recipes_only,
+                              span=(0.02, EARLY_SHARE))
+        early = self.recipe_program(generator, staging)
+        llm, model, parallel = opening.wait()
+        generator.llm, generator.parallel, generator.span = llm, parallel, (EARLY_SHARE, 1.0)
+        if self.publication is not None:
+            self.publication.llm, self.publication.model = llm, model
+            generator.finished = self.publication.join
+        outcomes = self.extend(generator, early)
+        if self.publication is not None:
+            set_aside_in_place(self.program_dir, staging, outcomes)
         else:
-            llm, endpoint = open_llm(options.llm, program_dir / CACHE, say, cancel)
-            model, parallel = endpoint.model, options.parallel or endpoint.parallel
-        write_static_files(staging, spec, task_file, {})
-        generator = Generator(spec, staging, llm, options.candidates, options.repairs,
-                              parallel, events, cancel, limits=options.test_limits,
-                              recipes_only=options.recipes_only)
-        outcomes = generator.run({})
-        set_aside_failed(staging, outcomes)
-        backups = protect_user_edits(program_dir) if program_dir.exists() else []
-        move_into_place(staging, program_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    relocate_failures(outcomes, staging, program_dir)
-    return finish(program_dir, spec, task_file, block, outcomes, llm, model, started,
-                  backups, cancel)
+            set_aside_failed(staging, outcomes)
+            self.backups = (protect_user_edits(self.program_dir)
+                            if self.program_dir.exists() else [])
+            move_into_place(staging, self.program_dir)
+        return outcomes, llm, model
+
+    def recipe_program(self, generator: Generator, staging: Path) -> dict[str, SlotOutcome]:
+        """The program from the recipes, tested and published before any LLM call; {} when
+        a whole program of this task is already there, or a recipe failed on this data."""
+        if not replaces_nothing_better(self.program_dir, self.spec.task_hash):
+            return {}
+        early = generator.recipe_program()
+        if not whole(early):
+            self.emit(ProgressEvent("generate", "a recipe failed its tests on this data; the "
+                                    "program is published once the LLM's candidates pass",
+                                    EARLY_SHARE))
+            return early
+        write_program_json(staging, self.spec, accepted_choice(early))
+        self.backups = protect_user_edits(self.program_dir) if self.program_dir.exists() else []
+        self.publication = Publication(staging, self.program_dir, self.manifest_of,
+                                       Progress(writing_total(self.spec, self.options),
+                                                "recipes" if self.options.recipes_only
+                                                else "LLM"), NoModuleLLM())
+        self.publication.publish(early)
+        self.release()
+        self.emit(ProgressEvent("program", f"tested program from the recipe library written: "
+                                f"{self.program_dir / PIPELINE} ({len(early)}/{len(early)} "
+                                "modules passed); run or optimize it now, the other "
+                                "candidates join it as they pass", EARLY_SHARE,
+                                {"program_dir": str(self.program_dir)}))
+        return early
+
+    def extend(self, generator: Generator, early: dict[str, SlotOutcome]
+               ) -> dict[str, SlotOutcome]:
+        try:
+            return generator.extend(early)
+        except BaseException as exc:
+            if self.publication is not None:
+                why = "cancelled" if isinstance(exc, Cancelled) else f"stopped: {exc}"[:300]
+                self.publication.stop(why)
+                self.emit(ProgressEvent("program", f"{why}; the tested program so far stays "
+                                        f"in {self.program_dir}", 1.0,
+                                        {"program_dir": str(self.program_dir)}))
+            raise
+
+    def manifest_of(self, outcomes: dict[str, SlotOutcome], llm: Any, model: str
+                    ) -> dict[str, Any]:
+        return build_manifest(self.program_dir, self.spec, self.task_file, self.block,
+                              outcomes, llm, model)
+
+
+# The share of the job's progress bar that the recipe program fills: it is a few seconds of
+# a run whose LLM part takes a minute or more.
+EARLY_SHARE = 0.1
+
+
+def accepted_choice(outcomes: dict[str, SlotOutcome]) -> dict[str, str]:
+    return {slot: o.accepted for slot, o in outcomes.items() if o.accepted}
+
+
+def writing_total(spec: TaskSpec, options: GenerateOptions) -> int:
+    """How many candidates are written after the recipe program (the lens's "3/7")."""
+    if options.recipes_only:
+        return sum(len(recipes_for(slot, spec.modality, spec.problem_type)) - 1
+                   for slot in GENERATED_SLOTS)
+    return sum(options.candidates.get(slot, 1) for slot in GENERATED_SLOTS)
+
+
+class Opening:
+    """The LLM opened in the background (the embedded model loads for seconds) while the
+    recipe program is tested; recipes-only mode opens nothing."""
+
+    def __init__(self, options: GenerateOptions, cache: Path, say: Callable[[str], None],
+                 cancel: threading.Event | None) -> None:
+        self.cancel = cancel
+        self.future: Future[tuple[Any, str, int]] = Future()
+        if options.recipes_only:
+            self.future.set_result((NoModuleLLM(), "recipes only", 1))
+            return
+
+        def open_it() -> None:
+            try:
+                llm, endpoint = open_llm(options.llm, cache, say, cancel)
+                self.future.set_result((llm, endpoint.model,
+                                        options.parallel or endpoint.parallel))
+            except BaseException as exc:  # handed to the generation thread by wait()
+                self.future.set_exception(exc)
+
+        # a daemon thread: a cancelled run need not wait for the model to finish loading
+        threading.Thread(target=open_it, name="text2ml-open-llm", daemon=True).start()
+
+    def wait(self) -> tuple[Any, str, int]:
+        while True:
+            if self.cancel is not None and self.cancel.is_set():
+                raise Cancelled("generation was cancelled")
+            try:
+                return self.future.result(timeout=0.2)
+            except FuturesTimeout:
+                continue
 
 
 def set_aside_failed(program_dir: Path, outcomes: dict[str, SlotOutcome]) -> None:
@@ -258,7 +400,8 @@ def relocate_failures(outcomes: dict[str, SlotOutcome], staging: Path, program_d
 
 def finish(program_dir: Path, spec: TaskSpec, task_file: Path, block: TaskBlock,
            outcomes: dict[str, SlotOutcome], llm: Any, model: str, started: float,
-           backups: list[str], cancel: threading.Event | None) -> GenerateResult:
+           backups: list[str], cancel: threading.Event | None,
+           publication: Publication | None = None) -> GenerateResult:
     choice = {slot: o.accepted for slot, o in outcomes.items() if o.accepted}
     write_program_json(program_dir, spec, choice)
     failures = [f for o in outcomes.values() for r in o.candidates.values()
@@ -268,6 +411,11 @@ def finish(program_dir: Path, spec: TaskSpec, task_file: Path, block: TaskBlock,
     ok = bool(complete and score and "score" in score)
     manifest = build_manifest(program_dir, spec, task_file, block, outcomes, llm, model)
     manifest["result"] = {"ok": ok, "score": score}
+    if publication is not None:  # the candidates as text2ml wrote them, not as edited since
+        manifest["files"].update({rel: digest for rel, digest in publication.hashes.items()
+                                  if rel != PROGRAM_JSON and rel in manifest["files"]})
+        publication.progress.state = "done"
+        manifest["generation"] = publication.progress.as_dict()
     write_manifest(program_dir, manifest)
     return GenerateResult(program_dir, ok, failures, llm.usage.summary(),
                           time.monotonic() - started, score, backups, slot_stats(outcomes, llm))
@@ -383,7 +531,7 @@ def outcomes_from_manifest(manifest: dict[str, Any]) -> dict[str, SlotOutcome]:
     return outcomes
 
 
-@holds_program(first_argument, "regenerating a module of")
+@holds_program(first_argument, "regenerating a module of", writer=True)
 def regenerate_module(program_dir: Path, slot: str, candidate: str, options: GenerateOptions,
                       *, events: Events | None = None,
                       cancel: threading.Event | None = None) -> GenerateResult:

@@ -20,6 +20,8 @@ synthesis steps, the optimizer, the server, the benchmarks) asks it:
         probe/                     PROBE (only while staging: the data source's probe)
     .<program>.staging-*/          staging_dir(program_dir): one per generate
     .<program>.lock                lock_path(program_dir): held by the job working on it
+    .<program>.writing.lock        writer_lock_path(program_dir): held by the generate
+                                   writing candidates (also while others use the program)
 """
 
 from __future__ import annotations
@@ -73,6 +75,10 @@ def staging_dir(program_dir: Path) -> Path:
 
 def lock_path(program_dir: Path) -> Path:
     return program_dir.parent / f".{program_dir.name}.lock"
+
+
+def writer_lock_path(program_dir: Path) -> Path:
+    return program_dir.parent / f".{program_dir.name}.writing.lock"
 
 
 def candidate_path(program_dir: Path, slot: str, candidate: str) -> Path:

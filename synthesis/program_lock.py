@@ -5,6 +5,11 @@ than one job deleting the candidates the other is reading.
 
 The lock is a `filelock` beside the folder (the folder itself may not exist yet, and is
 replaced as a whole by generate); a note next to it names the job that holds it.
+
+A second lock, the *writer's*, is held by generate (and regenerate) for their whole run.
+Once generate has published the program written from the recipes, it lets go of the first
+lock, so the user can test and optimize that program while the LLM's candidates join it;
+the writer's lock still keeps a second generate from replacing the candidates meanwhile.
 """
 
 from __future__ import annotations
@@ -13,14 +18,14 @@ import functools
 import json
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 from filelock import FileLock, Timeout
 
 from text2ml.synthesis.errors import UserError
-from text2ml.synthesis.layout import lock_path
+from text2ml.synthesis.layout import lock_path, writer_lock_path
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -31,10 +36,12 @@ class ProgramBusy(UserError, RuntimeError):
 
 
 @contextmanager
-def holding(program_dir: Path, doing: str) -> Iterator[None]:
-    """Hold `program_dir`'s lock while `doing` (e.g. "generating"); ProgramBusy if another
-    process or thread holds it. The same thread may take it again (a job calling a job)."""
-    path = lock_path(Path(program_dir).resolve())
+def holding(program_dir: Path, doing: str, *, writer: bool = False) -> Iterator[None]:
+    """Hold `program_dir`'s lock (with `writer`, the writer's lock) while `doing` (e.g.
+    "generating"); ProgramBusy if another process or thread holds it. The same thread may
+    take it again (a job calling a job)."""
+    where = Path(program_dir).resolve()
+    path = writer_lock_path(where) if writer else lock_path(where)
     path.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(path), timeout=0, is_singleton=True)  # one object per path: reentrant
     try:
@@ -55,6 +62,19 @@ def holding(program_dir: Path, doing: str) -> Iterator[None]:
         lock.release()
 
 
+def writer_busy(program_dir: Path) -> str | None:
+    """What the job holding the writer's lock does ("generating"), None when none holds it:
+    the note exists exactly while the lock is held (a crashed holder's note is stale, so the
+    process is checked too)."""
+    note = writer_lock_path(Path(program_dir).resolve()).with_suffix(".job")
+    try:
+        job = json.loads(note.read_text())
+        os.kill(int(job["pid"]), 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(job.get("doing", "working on"))
+
+
 def _holder(path: Path) -> str:
     try:
         job = json.loads(path.with_suffix(".job").read_text())
@@ -63,13 +83,16 @@ def _holder(path: Path) -> str:
         return "working on"
 
 
-def holds_program(where: Callable[..., Path], doing: str
+def holds_program(where: Callable[..., Path], doing: str, *, writer: bool = False
                   ) -> Callable[[Callable[P, R]], Callable[P, R]]:
-    """Decorate a job: `where(*args, **kwargs)` is the program folder it holds."""
+    """Decorate a job: `where(*args, **kwargs)` is the program folder it holds (with
+    `writer`, the writer's lock first, then the program's)."""
     def decorate(job: Callable[P, R]) -> Callable[P, R]:
         @functools.wraps(job)
         def held(*args: P.args, **kwargs: P.kwargs) -> R:
-            with holding(where(*args, **kwargs), doing):
+            folder = where(*args, **kwargs)
+            with holding(folder, doing, writer=True) if writer else nullcontext(), \
+                    holding(folder, doing):
                 return job(*args, **kwargs)
         return held
     return decorate

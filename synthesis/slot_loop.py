@@ -28,6 +28,19 @@ TASK_FEATURES = ("On top of the recipe's preprocessing, add the features that th
                  "and the column names suggest (ratios or differences the task names, parts of "
                  "dates, lengths and word counts of text), computed inside the transformer.")
 Events = Callable[[ProgressEvent], None]
+# Told of each candidate of the LLM phase once it has its verdict (from a pool thread when
+# candidates are written in parallel): the caller publishes the ones that passed at once.
+Finished = Callable[[str, "CandidateRecord"], None]
+
+
+def recipe_name(index: int) -> str:
+    """Recipe candidates are r1, r2…, the LLM's c1, c2…: both may sit in one slot."""
+    return f"r{index + 1}"
+
+
+def candidate_order(name: str) -> tuple[str, int]:
+    """c1 < c2 < … < r1 < r2: the LLM's candidates first, so a tie goes to the adapted one."""
+    return name[:1], int(name[1:]) if name[1:].isdigit() else 0
 
 
 @dataclass
@@ -43,6 +56,7 @@ class CandidateRecord:
     fixes: list[str] = field(default_factory=list)  # slips repaired without the LLM
     recipe: str = ""  # the recipe the candidate was shown as its example
     recipe_similarity: float | None = None  # 1.0: the recipe verbatim (difflib ratio)
+    upstream: dict[str, str] = field(default_factory=dict)  # the choice it was tested on
 
 
 @dataclass
@@ -65,10 +79,16 @@ class Generator:
     written: list[str] = field(default_factory=list)
     limits: Limits = field(default_factory=lambda: DEFAULT_LIMITS)
     recipes_only: bool = False  # no LLM: every recipe of the slot stands in as a candidate
+    finished: Finished | None = None
+    # the part of the job's progress this generator's own 0..1 fills (the recipe program
+    # first, then the LLM's candidates): a client's percentage only grows
+    span: tuple[float, float] = (0.0, 1.0)
 
     def emit(self, message: str, fraction: float, **details: Any) -> None:
         if self.events:
-            self.events(ProgressEvent("generate", message, fraction, details))
+            low, high = self.span
+            self.events(ProgressEvent("generate", message, low + fraction * (high - low),
+                                      details))
 
     def check_cancel(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
@@ -79,6 +99,30 @@ class Generator:
         for index, slot in enumerate(GENERATED_SLOTS):
             if slot in outcomes and outcomes[slot].accepted:
                 continue
+            self.check_cancel()
+            outcomes[slot] = self.generate_slot(slot, outcomes, index)
+        return outcomes
+
+    def recipe_program(self) -> dict[str, SlotOutcome]:
+        """The first recipe of every slot, tested in order: a whole program before any LLM
+        call. Stops at the first slot whose recipe fails: what follows cannot be tested."""
+        outcomes: dict[str, SlotOutcome] = {}
+        for index, slot in enumerate(GENERATED_SLOTS):
+            self.check_cancel()
+            _, choice, _ = self.upstream(slot, outcomes)
+            record = self.recipe_candidate(slot, recipe_name(0), 0, 1, index, choice)
+            passed = record.status == "passed"
+            outcomes[slot] = SlotOutcome(slot, {record.name: record},
+                                         record.name if passed else None)
+            if not passed:
+                break
+        return outcomes
+
+    def extend(self, outcomes: dict[str, SlotOutcome]) -> dict[str, SlotOutcome]:
+        """Every slot again, in order, beside what `outcomes` holds (the recipe program):
+        the LLM's candidates (or the other recipes) join; a slot's accepted candidate is the
+        best that passed."""
+        for index, slot in enumerate(GENERATED_SLOTS):
             self.check_cancel()
             outcomes[slot] = self.generate_slot(slot, outcomes, index)
         return outcomes
@@ -103,26 +147,64 @@ class Generator:
 
     def generate_slot(self, slot: str, outcomes: dict[str, SlotOutcome],
                       index: int) -> SlotOutcome:
+        seeded = outcomes.get(slot)
+        kept = self.retest_seeded(slot, seeded, outcomes) if seeded else {}
         outcome = SlotOutcome(slot)
         n = self.candidates.get(slot, 1)
         if self.recipes_only:
             n = len(recipes_for(slot, self.spec.modality, self.spec.problem_type))
-        names = [f"c{i + 1}" for i in range(n)]
-        work = [(slot, name, i, n, index, outcomes) for i, name in enumerate(names)]
+            names = [recipe_name(i) for i in range(n)]
+        else:
+            names = [f"c{i + 1}" for i in range(n)]
+        work = [(slot, name, i, n, index, outcomes) for i, name in enumerate(names)
+                if name not in kept]
         if self.parallel > 1:
             with ThreadPoolExecutor(max_workers=self.parallel) as pool:
-                records = list(pool.map(lambda w: self.candidate(*w), work))
+                records = list(pool.map(lambda w: self.verdict_of(*w), work))
         else:
-            records = [self.candidate(*w) for w in work]
-        outcome.candidates = {r.name: r for r in records}
-        passed = [r for r in records if r.status == "passed"]
-        if not passed:
+            records = [self.verdict_of(*w) for w in work]
+        everyone = {**kept, **{r.name: r for r in records}}
+        outcome.candidates = {name: everyone[name] for name in sorted(everyone,
+                                                                      key=candidate_order)}
+        passed = [r for r in outcome.candidates.values() if r.status == "passed"]
+        if not passed and seeded is None:
             record = self.reference_candidate(slot, outcomes, f"c{n + 1}")
             outcome.candidates[record.name] = record
             passed = [record] if record.status == "passed" else []
         if passed:
             outcome.accepted = self.best(passed).name
         return outcome
+
+    def retest_seeded(self, slot: str, seeded: SlotOutcome, outcomes: dict[str, SlotOutcome]
+                      ) -> dict[str, CandidateRecord]:
+        """The slot's recipe candidates, tested again where the modules upstream of them
+        changed since (an LLM candidate accepted above): every candidate of a slot is judged
+        on the same upstream."""
+        _, choice, _ = self.upstream(slot, outcomes)
+        for record in seeded.candidates.values():
+            if record.upstream == choice:
+                continue
+            self.check_cancel()
+            self.emit(f"{slot}: testing {record.name} on the new upstream modules", 0.0,
+                      slot=slot, candidate=record.name)
+            verdict = test_candidate(self.program_dir, slot, record.name, choice,
+                                     limits=self.limits, cancel=self.cancel)
+            record.status = "passed" if verdict.passed else "failed"
+            record.failures, record.profile, record.score = (verdict.failures, verdict.profile,
+                                                             verdict.score)
+            record.upstream = dict(choice)
+            self.tell(slot, record)
+        return dict(seeded.candidates)
+
+    def verdict_of(self, slot: str, name: str, i: int, n: int, index: int,
+                   outcomes: dict[str, SlotOutcome]) -> CandidateRecord:
+        record = self.candidate(slot, name, i, n, index, outcomes)
+        self.tell(slot, record)
+        return record
+
+    def tell(self, slot: str, record: CandidateRecord) -> None:
+        if self.finished is not None:
+            self.finished(slot, record)
 
     def best(self, passed: list[CandidateRecord]) -> CandidateRecord:
         scored = [r for r in passed if r.score is not None]
@@ -156,6 +238,7 @@ class Generator:
             verdict = self.test(slot, name, code, choice)
             record.failures, record.profile, record.score = (verdict.failures, verdict.profile,
                                                              verdict.score)
+            record.upstream = dict(choice)
             if verdict.passed:
                 record.status = "passed"
                 return record
@@ -173,7 +256,8 @@ class Generator:
         verdict = self.test(slot, name, example, choice)
         return CandidateRecord(name, "passed" if verdict.passed else "failed", "recipe", 1, "",
                                verdict.score, verdict.failures, verdict.profile,
-                               recipe=recipe.name, recipe_similarity=1.0)
+                               recipe=recipe.name, recipe_similarity=1.0,
+                               upstream=dict(choice))
 
     def repair_existing(self, slot: str, name: str, code: str,
                         outcomes: dict[str, SlotOutcome]) -> CandidateRecord:
@@ -223,7 +307,8 @@ class Generator:
         verdict = self.test(slot, name, example, choice)
         return CandidateRecord(name, "passed" if verdict.passed else "failed", "reference", 1,
                                "", verdict.score, verdict.failures, verdict.profile,
-                               recipe=recipe.name, recipe_similarity=1.0)
+                               recipe=recipe.name, recipe_similarity=1.0,
+                               upstream=dict(choice))
 
 
 def reply_tokens(example: str) -> int:

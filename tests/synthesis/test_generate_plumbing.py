@@ -126,7 +126,8 @@ def test_garbage_empty_and_truncated_replies(scripted_llm: ScriptedOpenAI, task:
     failed = model["candidates"]["c1"]
     assert failed["status"] == "failed" and failed["failures"][0]["check"] in (
         "syntax", "search-space", "signature")
-    assert model["candidates"][model["accepted"]]["origin"] == "reference"
+    # the recipe program's module stays in the slot: it stands in for the failed LLM one
+    assert model["accepted"] == "r1" and model["candidates"]["r1"]["origin"] == "recipe"
     assert result.ok and result.stats["slots_with_llm_pass"] == 3
 
 
@@ -157,7 +158,11 @@ def test_the_budget_stops_cleanly(scripted_llm: ScriptedOpenAI, task: Path,
     with pytest.raises(BudgetExceeded, match="3 calls made, the limit is 3"):
         generate_program(task, None, options(scripted_llm, tmp_path, max_calls=3))
     program = tmp_path / "program"
-    assert not (program / "program.json").exists() and not (program / "candidates").exists()
+    # the program from the recipes stays whole, with the LLM's candidates that passed
+    written = manifest(program)
+    assert written["generation"]["state"].startswith("stopped: ")
+    assert written["result"]["ok"] and run_contract_tests(program).failures == []
+    assert {p.stem for p in (program / "candidates" / "features").glob("*.py")} == {"c1", "r1"}
     assert list((program / ".text2ml" / "cache").rglob("*.json"))  # paid-for replies are kept
     assert len(scripted_llm.requests) == 3
 
