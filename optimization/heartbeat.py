@@ -40,6 +40,9 @@ WORKER = f"{socket.gethostname()}:{os.getpid()}"
 RETRIES = 1  # a trial whose worker died runs once more; a config that kills workers not again
 
 log = logging.getLogger(__name__)
+# study.ask() warns at every trial that heartbeats are meant for study.optimize: text2ml
+# beats and sweeps itself (above), so the warning is noise on every worker's stderr
+warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with")
 
 
 @contextmanager

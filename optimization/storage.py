@@ -91,7 +91,8 @@ def open_grpc(url: str) -> BaseStorage:
     if not host or not port.isdigit():
         raise OptimizeError(f"the storage {url} is not grpc://HOST:PORT")
     try:
-        proxy = GrpcStorageProxy(host=host, port=int(port))
+        with quiet():
+            proxy = GrpcStorageProxy(host=host, port=int(port))
         proxy.wait_server_ready(timeout=PROXY_WAIT)
     except ImportError as exc:
         raise OptimizeError(f"the gRPC storage proxy needs grpcio ({exc}); {EXTRA}") from exc

@@ -15,7 +15,7 @@ import time
 import optuna
 from optuna.storages import BaseStorage, get_storage, run_grpc_proxy_server
 
-from text2ml.optimization.heartbeat import BeatRelay, Sweeper
+from text2ml.optimization.heartbeat import BeatRelay, Sweeper, quiet
 from text2ml.optimization.storage import open_rdb, shown_url
 
 log = logging.getLogger(__name__)
@@ -41,4 +41,5 @@ def serve_storage_proxy(url: str, host: str, port: int, heartbeat: int) -> None:
                      name="sweep-stale-trials").start()
     print(f"storage proxy for {shown_url(url)} on {host}:{port} "
           f"(workers: --storage grpc://{host}:{port})", flush=True)
-    run_grpc_proxy_server(storage, host=host, port=port)
+    with quiet():
+        run_grpc_proxy_server(storage, host=host, port=port)

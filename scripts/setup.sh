@@ -13,6 +13,17 @@ if ! command -v bwrap >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; the
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq bubblewrap >/dev/null; } \
     || echo "setup: could not install bubblewrap; generated code will run unboxed" >&2
 fi
+# PostgreSQL for the distributed-workers tests (tests/optimization/test_postgres_workers.py
+# starts its own server from these binaries; the package's own cluster is not used). Without
+# it those tests are skipped and say why.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo -n"; fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null 2>&1 \
+    || { $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive \
+         apt-get install -y -qq postgresql >/dev/null 2>&1; } \
+    || echo "setup: could not install postgresql; the PostgreSQL worker tests will be skipped" >&2
+fi
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
@@ -34,4 +45,4 @@ fi
   "$LLAMA_WHEELS"/llama_cpp_python-$LLAMA_VERSION-*.whl
 # The distribution was once named text2ml (a name another PyPI project owns): drop it.
 .venv/bin/python -m pip uninstall --quiet --yes text2ml 2>/dev/null || true
-.venv/bin/python -m pip install --quiet -e '.[embedded,datasets,test]'
+.venv/bin/python -m pip install --quiet -e '.[embedded,datasets,test,postgres]'
