@@ -75,4 +75,10 @@ def test_ctrl_c_stops_text2ml_generate_while_the_llm_stalls(stalled: ScriptedOpe
     print(f"Ctrl-C to exit: {seconds:.2f} s")
     assert process.returncode == 2, err
     assert "cancelled" in err and "Traceback" not in err
-    assert not (tmp_path / "program").exists()  # nothing half-written moved into place
+    # the program from the recipes was published before the first LLM call: it stays whole
+    program = tmp_path / "program"
+    assert "cancelled; the tested program so far stays" in err
+    assert not list(program.glob("candidates/*/c*.py"))  # nothing of the LLM's half-written
+    ran = subprocess.run([sys.executable, "pipeline.py"], cwd=program, text=True,
+                         capture_output=True, timeout=600)
+    assert ran.returncode == 0 and '"score"' in ran.stdout, ran.stderr
