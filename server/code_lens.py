@@ -1,5 +1,7 @@
 """`textDocument/codeLens`: above each task block, the state of its program and what to do next:
-"Generate ML program", or "Tests: 5/5 passed · Optimize · best accuracy 0.973 (40 trials)"; above
+"Generate ML program", or "Tests: 5/5 passed · Optimize · best accuracy 0.973 (40 trials)"; while
+the LLM writes beside the published recipe program, "Tests: 4/4 passed · LLM candidates 3/7…
+(cancel) · Optimize"; above
 a candidate module, its state: "passed · used by the best trial · score 0.973"."""
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from lsprotocol import types
 
 from text2ml.server import blocks, commands, engine, programs_view
 from text2ml.server.base import Text2MLServer
+from text2ml.server.jobs import Job
 
 if TYPE_CHECKING:
     from text2ml.synthesis.task import TaskBlock
@@ -39,12 +42,39 @@ def state_titles(program_dir: Path) -> list[tuple[str, str]]:
     return titles
 
 
+def writing_lenses(line: int, jobs: list[Job]) -> list[types.CodeLens]:
+    """While the LLM writes beside a published recipe program: "Tests: 4/4 passed",
+    "LLM candidates 3/7… (cancel)", and "Optimize" (or the optimization running)."""
+    generate = next((j for j in jobs if j.kind == "generate" and j.lets_run), None)
+    if generate is None:
+        return []
+    program_dir = Path(generate.key)  # the job's own folder: found before any lookup is
+    state = engine.program_state(program_dir)
+    if state is None or not state.writing:
+        return []
+    progress = state.generation
+    found = [lens(line, f"Tests: {state.tests_passed}/{state.tests_total} passed",
+                  commands.TEST, [str(program_dir)]),
+             lens(line, f"{progress.get('writer', 'LLM')} candidates {progress.get('done', 0)}/"
+                  f"{progress.get('total', 0)}… (cancel)", commands.CANCEL, [generate.id])]
+    others = [j for j in jobs if j is not generate]
+    found += [lens(line, f"text2ml: {RUNNING.get(j.kind, 'working…')} (cancel)",
+                   commands.CANCEL, [j.id]) for j in others]
+    if not any(j.kind == "optimize" for j in others):
+        found.append(lens(line, "Optimize", commands.OPTIMIZE, [str(program_dir)]))
+    return found
+
+
 def block_lenses(ls: Text2MLServer, uri: str, path: Path, block: TaskBlock) -> list[types.CodeLens]:
     line = block.start_line
     where = {"line": line, "character": block.start_character}
     program_dir = blocks.program_for(path, block)
-    job = ls.jobs.running_for(str(program_dir or engine.default_program_dir(path, block)))
-    if job is not None:
+    jobs = ls.jobs.running_all(str(program_dir or engine.default_program_dir(path, block)))
+    writing = writing_lenses(line, jobs)
+    if writing:
+        return writing
+    if jobs:
+        job = jobs[0]
         title = f"text2ml: {RUNNING.get(job.kind, 'working…')} (cancel)"
         return [lens(line, title, commands.CANCEL, [job.id])]
     titles = state_titles(program_dir) if program_dir is not None else []

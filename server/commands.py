@@ -86,7 +86,7 @@ def cancel(ls: Text2MLServer, *args: Any) -> dict[str, Any]:
         jobs = [ls.jobs.get(args[0])]  # type: ignore[list-item]
     else:
         program_dir = targets.program_target(ls, CANCEL, args)
-        jobs = [j for j in [ls.jobs.running_for(str(program_dir))] if j is not None]
+        jobs = ls.jobs.running_all(str(program_dir))
     for job in jobs:
         ls.jobs.cancel(job)
     if not jobs:

@@ -31,6 +31,9 @@ class Job:
     cancel: threading.Event = field(default_factory=threading.Event)
     started: float = field(default_factory=time.monotonic)
     future: Future[Any] | None = None
+    # kinds of job that may start on the same program while this one runs: a generate that
+    # has published its recipe program lets the user test and optimize it meanwhile
+    lets_run: frozenset[str] = frozenset()
 
     def describe(self) -> dict[str, Any]:
         return {"id": self.id, "kind": self.kind, "title": self.title, "program": self.key,
@@ -72,7 +75,7 @@ class JobManager:
     def start(self, key: str, kind: str, title: str, work: Callable[[Job], Any]) -> Job:
         """Submit `work(job)`; raise JobBusy if a job already works on `key`."""
         with self._lock:
-            busy = self.running_for(key)
+            busy = next((j for j in self.running_all(key) if kind not in j.lets_run), None)
             if busy is not None:
                 raise JobBusy(busy)
             job = Job(f"{kind}-{next(self._ids)}", key, kind, title)
@@ -106,7 +109,11 @@ class JobManager:
         self._finished_listeners.append(listener)
 
     def running_for(self, key: str) -> Job | None:
-        return next((j for j in list(self._running.values()) if j.key == key), None)
+        """The job that started first on `key` (a generate, before the optimize it let in)."""
+        return next(iter(self.running_all(key)), None)
+
+    def running_all(self, key: str) -> list[Job]:
+        return [j for j in list(self._running.values()) if j.key == key]
 
     def get(self, job_id: str) -> Job | None:
         return self._running.get(job_id)

@@ -31,13 +31,15 @@ class ProgressHandle:
         self._percentage = 0
         self._last_sent = 0.0
 
-    def report(self, message: str, percentage: float | None = None) -> None:
+    def report(self, message: str, percentage: float | None = None, *,
+               milestone: bool = False) -> None:
+        """`milestone`: sent even within the flood interval (e.g. "the program is ready")."""
         if self.token is None:
             return
         now = time.monotonic()
         if percentage is not None:  # clients expect a percentage that only grows
             self._percentage = max(self._percentage, min(100, int(percentage)))
-        if now - self._last_sent < MIN_REPORT_INTERVAL and percentage != 100:
+        if now - self._last_sent < MIN_REPORT_INTERVAL and percentage != 100 and not milestone:
             return
         self._last_sent = now
         self._send(types.WorkDoneProgressReport(message=message, percentage=self._percentage))

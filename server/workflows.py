@@ -37,6 +37,42 @@ def forward_events(progress: ProgressHandle) -> Callable[[ProgressEvent], None]:
     return lambda event: progress.report(event.message, event.fraction * 100)
 
 
+# A generate that has published its recipe program lets these jobs use it meanwhile.
+WHILE_THE_LLM_WRITES = frozenset({"optimize", "test"})
+
+
+class EarlyProgram:
+    """A generation's events about the program on disk while the LLM writes: the recipe
+    program is out (open pipeline.py, let Test and Optimize in), a candidate joined (the
+    lens counts it). Progress events go on to the progress bar."""
+
+    def __init__(self, server: Text2MLServer, job: Job, progress: ProgressHandle) -> None:
+        self.server, self.job, self.progress = server, job, progress
+        self.opened = False
+
+    def __call__(self, event: ProgressEvent) -> None:
+        self.progress.report(event.message, event.fraction * 100,
+                             milestone=event.stage == "program")
+        where = event.details.get("program_dir")
+        if event.stage not in ("program", "joined") or not where:
+            return
+        program_dir = Path(where)
+        if event.stage == "program" and self.opened:  # the writing stopped before its end
+            self.server.show_message(f"text2ml: {event.message}.")
+        elif event.stage == "program" and not self.job.cancel.is_set():
+            self.published(program_dir)
+        publish_failures(self.server, program_dir, [], engine.slot_modules(program_dir))
+        self.server.refresh_code_lenses()
+
+    def published(self, program_dir: Path) -> None:
+        self.opened = True
+        self.job.lets_run = WHILE_THE_LLM_WRITES
+        self.server.show_message(
+            f"text2ml: a tested program from the recipe library is ready in {program_dir}: "
+            "run pipeline.py or optimize it now; the LLM's candidates join it as they pass.")
+        show_file(self.server, engine.entry_file(program_dir))
+
+
 def show_file(server: Text2MLServer, path: Path) -> None:
     """Open a file in the editor, or name it when the client cannot open documents."""
     if server.client_supports("window.show_document.support"):
@@ -61,14 +97,16 @@ def generation_summary(result: Any) -> tuple[str, types.MessageType]:
     return text, types.MessageType.Warning
 
 
-def announce_generation(server: Text2MLServer, result: Any) -> None:
+def announce_generation(server: Text2MLServer, result: Any, opened: bool = False) -> None:
+    """`opened`: pipeline.py was shown when the recipe program came out; not again."""
     publish_failures(server, result.program_dir, result.failures,
                      engine.slot_modules(result.program_dir))
     for backup in result.backups:
         server.show_message(f"text2ml: kept your edited file as {backup}")
     server.show_message(*generation_summary(result))
     server.log(f"generation: {result.usage}; {result.seconds:.1f} s")
-    show_file(server, engine.entry_file(result.program_dir))
+    if not opened:
+        show_file(server, engine.entry_file(result.program_dir))
 
 
 def generate_job(server: Text2MLServer, target: BlockTarget, program_dir: Path) -> Work:
@@ -77,8 +115,9 @@ def generate_job(server: Text2MLServer, target: BlockTarget, program_dir: Path) 
         try:
             with report_progress(server, "text2ml: generate ML program", cancel=job.cancel,
                                  message="reading the task") as progress:
+                early = EarlyProgram(server, job, progress)
                 result = engine.generate(target.path, target.line, program_dir,
-                                         server.settings, forward_events(progress), job.cancel)
+                                         server.settings, early, job.cancel)
                 progress.end_message = "program ready" if result.ok else "program incomplete"
         except TaskError as exc:
             publish_task_error(server, target.uri, target.block, exc)
@@ -91,7 +130,7 @@ def generate_job(server: Text2MLServer, target: BlockTarget, program_dir: Path) 
             server.refresh_code_lenses()
         publish_task_error(server, target.uri, target.block, None)
         publish_baseline_warning(server, target.uri, target.block, result.score)
-        announce_generation(server, result)
+        announce_generation(server, result, early.opened)
 
     return work
 

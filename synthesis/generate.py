@@ -251,7 +251,7 @@ class Generation:
         generator.llm, generator.parallel, generator.span = llm, parallel, (EARLY_SHARE, 1.0)
         if self.publication is not None:
             self.publication.llm, self.publication.model = llm, model
-            generator.finished = self.publication.join
+            generator.finished = self.joined
         outcomes = self.extend(generator, early)
         if self.publication is not None:
             set_aside_in_place(self.program_dir, staging, outcomes)
@@ -300,6 +300,20 @@ class Generation:
                                         f"in {self.program_dir}", 1.0,
                                         {"program_dir": str(self.program_dir)}))
             raise
+
+    def joined(self, slot: str, record: CandidateRecord) -> None:
+        """A candidate has its verdict: into the program if it passed, and say so (the
+        editor refreshes its lens, the CLI prints the line)."""
+        if self.publication is None:
+            return
+        self.publication.join(slot, record)
+        progress = self.publication.progress
+        verdict = "passed its tests and joined the program" if record.status == "passed" \
+            else "failed its tests"
+        self.emit(ProgressEvent("joined", f"{slot}/{record.name} {verdict} ({progress.writer} "
+                                f"candidates {progress.done}/{progress.total})", EARLY_SHARE,
+                                {"program_dir": str(self.program_dir), "slot": slot,
+                                 "candidate": record.name, "status": record.status}))
 
     def manifest_of(self, outcomes: dict[str, SlotOutcome], llm: Any, model: str
                     ) -> dict[str, Any]:

@@ -54,6 +54,13 @@ class ProgramState:
     tests_total: int
     best: dict[str, Any] | None  # {"metric", "score", "trials"} once optimized
     metric: str = ""
+    # while the LLM's candidates join the recipe program: {"state", "writer", "done",
+    # "total", "passed"} (publishing.Progress); {} for a program written in one go
+    generation: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def writing(self) -> bool:
+        return self.generation.get("state") == "writing"
 
     @property
     def entry(self) -> Path:
@@ -87,4 +94,5 @@ def load_state(program_dir: Path) -> ProgramState | None:
                 "test_score": saved.get("test_score")}
     return ProgramState(program_dir, manifest.get("task_hash", ""), slots,
                         sum(c.status == "passed" for c in states), len(states), best,
-                        manifest.get("spec", {}).get("metric", ""))
+                        manifest.get("spec", {}).get("metric", ""),
+                        manifest.get("generation", {}))
