@@ -23,7 +23,8 @@ PROXY_WAIT = 30.0  # seconds to wait for a storage proxy that is still starting
 
 JOURNAL_PREFIX = "journal:///"
 GRPC_PREFIX = "grpc://"
-EXTRA = "pip install 'text2ml-studio[postgres]'"  # psycopg (postgresql://) and grpcio
+# the `postgres` extra: psycopg (postgresql://) and grpcio (grpc://)
+EXTRA = "`pip install -e '.[postgres]'` in text2ml's checkout"
 
 
 def default_storage_url(program_dir: Path) -> str:
@@ -80,7 +81,8 @@ def _driver_advice(url: str, exc: ImportError) -> str:
         driver = f"{dialect.name}+{dialect.driver}"
     except Exception:
         driver = url.split(":", 1)[0]
-    advice = EXTRA if driver == "postgresql+psycopg" else f"install the module for {driver}"
+    advice = (f"install it: {EXTRA}, or `pip install 'psycopg[binary]'`"
+              if driver == "postgresql+psycopg" else f"install the module for {driver}")
     return (f"cannot open the storage {shown_url(url)}: SQLAlchemy's driver for it, {driver}, "
             f"is not installed ({missing}); {advice}, or name an installed driver in the URL "
             "(e.g. postgresql+psycopg2://...)")
@@ -95,7 +97,8 @@ def open_grpc(url: str) -> BaseStorage:
             proxy = GrpcStorageProxy(host=host, port=int(port))
         proxy.wait_server_ready(timeout=PROXY_WAIT)
     except ImportError as exc:
-        raise OptimizeError(f"the gRPC storage proxy needs grpcio ({exc}); {EXTRA}") from exc
+        raise OptimizeError(f"the gRPC storage proxy needs grpcio ({exc}): {EXTRA}, or "
+                            "`pip install grpcio`") from exc
     except (ConnectionError, TimeoutError) as exc:
         raise OptimizeError(f"no storage proxy answers at {host}:{port} ({exc}); start one "
                             "with `text2ml storage-proxy --storage URL --port PORT`") from exc

@@ -28,7 +28,7 @@ def test_a_missing_driver_is_named_with_the_extra_that_installs_it(
     with pytest.raises(OptimizeError) as caught:
         open_storage(Path("."), "postgresql://me:secret@127.0.0.1:1/db")
     message = str(caught.value)
-    assert "postgresql+psycopg" in message and "text2ml-studio[postgres]" in message
+    assert "postgresql+psycopg" in message and ".[postgres]" in message
     assert "secret" not in message and "me:***@" in message
 
 
