@@ -240,6 +240,8 @@ class Generation:
             self.task_file.parent, staging / PROBE,
             code_files=data_files_in_code(self.task_file.read_text(encoding="utf-8")))
         check_spec(self.spec)  # enough rows and classes, before any LLM call is paid for
+        self.emit(ProgressEvent("understood", f"task understood: {self.spec.problem_type}, "
+                                f"target {self.spec.target!r}, {self.spec.metric}", 0.02))
         opening = Opening(options, self.program_dir / CACHE, self.say, self.cancel)
         write_static_files(staging, self.spec, self.task_file, {})
         generator = Generator(self.spec, staging, NoModuleLLM(), options.candidates,
@@ -469,7 +471,8 @@ def build_manifest(program_dir: Path, spec: TaskSpec, task_file: Path, block: Ta
                   for slot, o in outcomes.items()},
         "usage": {"calls": llm.usage.calls, "cached_calls": llm.usage.cached_calls,
                   "prompt_tokens": llm.usage.prompt_tokens,
-                  "completion_tokens": llm.usage.completion_tokens},
+                  "completion_tokens": llm.usage.completion_tokens,
+                  "by_slot": getattr(llm.usage, "by_kind", {})},
         "files": {rel: sha256_file(program_dir / rel) for rel in files
                   if (program_dir / rel).exists()},
     }

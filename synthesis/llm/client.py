@@ -84,6 +84,17 @@ class Usage:
     completion_tokens: int = 0
     seconds: float = 0.0
     per_purpose: dict[str, int] = field(default_factory=dict)
+    # where the tokens go: per kind of call (a slot, "spec"…) its calls, prompt and
+    # completion tokens and seconds (answered calls only; the cache costs nothing)
+    by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def add(self, kind: str, reply: Reply) -> None:
+        tally = self.by_kind.setdefault(kind, {"calls": 0, "prompt_tokens": 0,
+                                               "completion_tokens": 0, "seconds": 0.0})
+        tally["calls"] += 1
+        tally["prompt_tokens"] += reply.prompt_tokens
+        tally["completion_tokens"] += reply.completion_tokens
+        tally["seconds"] = round(tally["seconds"] + reply.seconds, 2)
 
     @property
     def total_tokens(self) -> int:
@@ -129,6 +140,7 @@ class LLMClient:
             self.usage.seconds += reply.seconds
             kind = purpose.split("/")[0] or "other"
             self.usage.per_purpose[kind] = self.usage.per_purpose.get(kind, 0) + 1
+            self.usage.add(kind, reply)
         if _worth_keeping(reply, json_schema):
             self._store(key, reply)
         return reply
