@@ -53,11 +53,16 @@ def train(model, X_train, y_train, X_valid, y_valid, params: dict, report=None):
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
+def postgres(request: pytest.FixtureRequest) -> Iterator[PostgresServer]:
     why = unavailable()
     if why:
-        print(f"\nskipped: no PostgreSQL server for the distributed-workers tests: {why}",
-              file=sys.stderr)
+        # on the terminal, not only in -rs's summary: CI is meant to run these tests
+        plugins = request.config.pluginmanager
+        reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin(
+            "capturemanager")
+        if reporter is not None and capture is not None:
+            with capture.global_and_fixture_disabled():
+                reporter.write_line(f"\nskipping the PostgreSQL worker tests: {why}")
         pytest.skip(why)
     server = PostgresServer()
     try:
