@@ -1,6 +1,6 @@
 """Trials per minute with one vs two `text2ml worker`s on one PostgreSQL study (issue 17).
 
-    python bench/postgres_workers.py [--window SECONDS] [--out bench/results/postgres_workers.md]
+    python bench/postgres_workers.py [--window SECONDS] [--repeat PAIRS] [--out FILE.md]
 
 A throw-away PostgreSQL server on 127.0.0.1 (tests/optimization/postgres_server.py; Debian's
 `postgresql` package, scripts/setup.sh installs it). The program is the wine test fixture
@@ -111,17 +111,23 @@ def _warm_throughput(trials: list[optuna.trial.FrozenTrial]) -> dict:
             "trial_seconds": sorted(seconds)[len(seconds) // 2] if seconds else None}
 
 
+def _mean_rate(runs: list[dict], workers: int) -> float:
+    rates = [r["per_minute"] for r in runs if r["workers"] == workers]
+    return sum(rates) / len(rates)
+
+
 def write_results(out: Path, runs: list[dict], window: float, pg_version: str,
                   note: str) -> None:
-    one, two = runs
-    ratio = two["per_minute"] / one["per_minute"]
+    ratio = _mean_rate(runs, 2) / _mean_rate(runs, 1)
     rows = [f"| {r['workers']} | {r['trials']} | {r['span']:.0f} | {r['per_minute']:.1f} | "
             f"{r['trial_seconds']:.2f} | {r['core_share']:.2f} | "
             f"{', '.join(map(str, r['ran']))} | "
             f"{r['load'][0][0]:.2f} → {r['load'][1][0]:.2f} |" for r in runs]
     text = f"""# PostgreSQL workers: trials per minute, one vs two workers
 
-`python bench/postgres_workers.py --window {window:g}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC;
+`python bench/postgres_workers.py --window {window:g} --repeat {len(runs) // 2}` on \
+{datetime.now(UTC):%Y-%m-%d %H:%M} UTC (runs in the order shown: 1, 2, 2, 1, ... workers, so a
+load that drifts weighs on both alike);
 {os.cpu_count()} cores; PostgreSQL {pg_version} on 127.0.0.1 (fsync off), one database per
 run; the wine fixture with a CPU-bound training candidate (fixed arithmetic after each fit,
 one BLAS thread), 5-fold CV per trial; heartbeats every 30 s. Throughput counts the trials
@@ -132,7 +138,8 @@ finished while every worker was warm.
 |---|---|---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-**Two workers / one: {ratio:.2f}×** (goal ≥ 1.7×).
+**Two workers / one: {ratio:.2f}×** (mean trials/min of the two-worker runs over the
+one-worker runs; goal ≥ 1.7×).
 
 Core share is CPU seconds / wall seconds of the candidate's fixed arithmetic over every fit
 (1.0: the worker had a core to itself; less: other jobs, or the other worker, had it).
@@ -146,6 +153,8 @@ Core share is CPU seconds / wall seconds of the candidate's fixed arithmetic ove
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--window", type=float, default=90.0)
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="pairs of runs, in the order 1, 2, 2, 1, ... workers")
     parser.add_argument("--note", default="", help="a line about the machine, for the results")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" /
                         "postgres_workers.md")
@@ -159,9 +168,10 @@ def main() -> int:
     try:
         pg_version = server.bin.parent.name if server.bin else "?"
         runs = []
-        for workers in (1, 2):
-            program = make_program(folder / f"w{workers}")
-            runs.append(run_workers(program, server.database(f"w{workers}"), workers,
+        order = [n for i in range(args.repeat) for n in ((1, 2) if i % 2 == 0 else (2, 1))]
+        for i, workers in enumerate(order):
+            program = make_program(folder / f"run{i}")
+            runs.append(run_workers(program, server.database(f"run{i}"), workers,
                                     args.window))
             print(f"{workers} worker(s): {runs[-1]['per_minute']:.1f} trials/min", flush=True)
         write_results(args.out, runs, args.window, pg_version, args.note)
