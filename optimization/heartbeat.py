@@ -34,9 +34,8 @@ from optuna.storages import (
 from optuna.storages._heartbeat import BaseHeartbeat, is_heartbeat_enabled
 
 BEAT_ATTR = "text2ml:heartbeat"
-DEFAULT_INTERVAL = 30  # seconds between beats; a killed worker's trial is failed after GRACE×
 GRACE = 3  # beats a trial may miss: a busy database or machine delays one, rarely three
-WORKER = f"{socket.gethostname()}:{os.getpid()}"
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # the `worker` attribute of its trials
 RETRIES = 1  # a trial whose worker died runs once more; a config that kills workers not again
 
 log = logging.getLogger(__name__)
