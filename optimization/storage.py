@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -140,16 +141,24 @@ class WriteBehind:
                                 "complete but the file misses some trials")
 
 
+WRITER_NICE = 5  # an SQLite insert costs more CPU than a small fit: trials come first
+
+
 def write_trials(url: str, study_name: str, trials: Any, parent: int) -> None:
-    """The writer process: append finished trials to the storage until told to stop."""
+    """The writer process: append finished trials to the storage until told to stop, those
+    that queued up meanwhile in one `add_trials`, at a lower priority than the trials."""
+    os.nice(WRITER_NICE)
     study = optuna.load_study(study_name=study_name, storage=open_storage(Path("."), url))
     while True:
         try:
-            trial = trials.get(timeout=1.0)
+            batch = [trials.get(timeout=1.0)]
         except queue.Empty:
             if os.getppid() != parent:  # the parent was killed: nothing more will come
                 return
             continue
-        if trial is None:
+        with suppress(queue.Empty):
+            while batch[-1] is not None:
+                batch.append(trials.get_nowait())
+        study.add_trials([trial for trial in batch if trial is not None])
+        if batch[-1] is None:
             return
-        study.add_trial(trial)

@@ -8,14 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import optuna
-from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial, TrialState
 
 from text2ml.optimization.evaluation import evaluation_folds
 from text2ml.optimization.finish import finish_study
-from text2ml.optimization.heartbeat import Sweeper, beating
+from text2ml.optimization.heartbeat import Sweeper
 from text2ml.optimization.program_info import ProgramInfo, load_program
-from text2ml.optimization.proxies import skip_floor
 from text2ml.optimization.shared_study import (
     Enough,
     another_round,
@@ -24,8 +22,9 @@ from text2ml.optimization.shared_study import (
     worker_rule,
     worker_seed,
 )
-from text2ml.optimization.space import default_trial_params, suggest_config
+from text2ml.optimization.space import default_trial_params
 from text2ml.optimization.storage import WriteBehind, default_storage_url, open_storage
+from text2ml.optimization.trial_feed import TrialFeed
 from text2ml.optimization.types import (
     FINISHED,
     OptimizeError,
@@ -33,14 +32,11 @@ from text2ml.optimization.types import (
     OptimizeResult,
     TrialProgress,
 )
-from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
+from text2ml.optimization.worker_process import WorkerProcess
 from text2ml.synthesis.program_lock import first_argument, holds_program
 
 __all__ = ["OptimizeError", "OptimizeOptions", "OptimizeResult", "TrialProgress",
            "open_study", "optimize_program", "run_worker"]
-
-GIVE_UP_AFTER = 2  # failures of a candidate that never completed before its trials are skipped
-
 
 def open_study(info: ProgramInfo, options: OptimizeOptions) -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -114,80 +110,15 @@ class _Budget:
                                            message))
 
 
-def _hopeless(study: optuna.Study, choice: dict[str, str]) -> str | None:
-    """A chosen candidate that failed GIVE_UP_AFTER times and never completed: why to skip it.
-    TPE learns nothing from failed trials, so it would otherwise keep sampling it."""
-    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.FAIL))
-    for slot, name in choice.items():
-        mine = [t for t in trials if (t.user_attrs.get("choice") or {}).get(slot) == name]
-        failed = [t for t in mine if t.state == TrialState.FAIL and not
-                  t.user_attrs.get("skipped")]
-        if len(failed) >= GIVE_UP_AFTER and all(t.state == TrialState.FAIL for t in mine):
-            return (f"skipped: {slot} candidate {name} failed {len(failed)} times and never "
-                    f"completed (last: {failed[-1].user_attrs.get('reason', '?')})")
-    return None
-
-
-def _run_one(trial: optuna.Trial, info: ProgramInfo, worker: WorkerProcess, folds: int,
-             budget: _Budget) -> str:
-    choice, params = suggest_config(trial, info)
-    trial.set_user_attr("choice", choice)
-    label = "/".join(choice.values())
-    skip = _hopeless(budget.study, choice)
-    if skip:
-        trial.set_user_attr("reason", skip)
-        trial.set_user_attr("skipped", True)
-        budget.tell(trial, state=TrialState.FAIL)
-        return f"trial {trial.number} ({label}) FAIL: {skip}"
-    request = {"op": "trial", "choice": choice, "params": params, "folds": folds,
-               "proxy_floor": skip_floor(budget.proxies) if budget.options.proxies else None}
-    remaining = budget.remaining()
-    limit = budget.options.trial_timeout if remaining is None \
-        else min(budget.options.trial_timeout, remaining + 1.0)
-
-    def on_report(step: int, value: float) -> bool:
-        trial.report(value, step)
-        return trial.should_prune()
-
-    try:
-        reply = worker.run(request, limit, on_report, budget.cancel)
-    except WorkerLost as exc:
-        reply = {"type": "error", "reason": str(exc)}
-    if reply.get("proxy") is not None:
-        trial.set_user_attr("proxy", reply["proxy"])
-        budget.proxies.append(reply["proxy"])
-    if reply["type"] == "result":
-        budget.tell(trial, reply["value"])
-        return f"trial {trial.number} ({label}): {reply['value']:.4g}"
-    trial.set_user_attr("reason", reply["reason"])
-    state = TrialState.PRUNED if reply["type"] == "pruned" else TrialState.FAIL
-    budget.tell(trial, state=state)
-    return f"trial {trial.number} ({label}) {state.name}: {reply['reason']}"
-
-
 def _runner(info: ProgramInfo, budget: _Budget, errors: list[BaseException]) -> None:
     worker = WorkerProcess(info.program_dir, budget.options.memory_mb)
     try:
         worker.start()
-        folds = evaluation_folds(budget.study, worker.rows)
-        while (trial := budget.claim()) is not None:
-            budget.progress(_run_beating(trial, info, worker, folds, budget))
+        TrialFeed(info, budget, worker, evaluation_folds(budget.study, worker.rows)).run()
     except BaseException as exc:  # surfaced by the caller, which owns the user's message
         errors.append(exc)
     finally:
         worker.close()
-
-
-def _run_beating(trial: optuna.Trial, info: ProgramInfo, worker: WorkerProcess, folds: int,
-                 budget: _Budget) -> str:
-    """One trial with its heartbeat. Another process fails it if the beats stop too long;
-    then its reports are refused, and the worker, mid-request, is started afresh."""
-    with beating(budget.study, trial, budget.options.heartbeat):
-        try:
-            return _run_one(trial, info, worker, folds, budget)
-        except UpdateFinishedTrialError as exc:
-            worker.kill()
-            return f"trial {trial.number} dropped: {exc}"
 
 
 def _run_trials(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,

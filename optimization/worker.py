@@ -7,6 +7,12 @@ candidates' own prints go to stderr so they cannot corrupt the protocol): `{"typ
 "rows"}` first, then one reply per request on stdin, `{"type": "result" | "pruned" |
 "error", ...}`. A trial request may get `{"type": "report", "step", "value"}` lines before
 its reply, each answered with `{"prune": bool}` before it goes on.
+
+A `batch` request carries several trials (`{"op": "batch", "trials": [{"id", "choice",
+"params"}, ...], "folds", "proxy_floor"}`): they run one after the other with one reply
+each, tagged with the trial's `id` (so are their reports), and no request in between. The
+parent may send the next batch while this one runs, so stdin is read by a thread that
+keeps requests and prune answers apart.
 """
 
 from __future__ import annotations
@@ -14,7 +20,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import queue
 import sys
+import threading
 import time
 import traceback
 from collections import OrderedDict
@@ -35,9 +43,32 @@ class Pruned(Exception):
     pass
 
 
+class Inbox:
+    """Stdin, read by a thread: requests in one queue, prune answers in another. A batch sent
+    ahead of time must not be taken for the answer to a report of the batch running now."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.requests: queue.Queue[dict[str, Any] | None] = queue.Queue()
+        self.answers: queue.Queue[dict[str, Any]] = queue.Queue()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream: TextIO) -> None:
+        for text in stream:
+            if not text.strip():
+                continue
+            message = read_message(text)
+            (self.answers if "prune" in message else self.requests).put(message)
+        self.requests.put(None)
+        self.answers.put({"prune": False})  # stdin closed mid-trial: finish it unpruned
+
+    def answer(self) -> dict[str, Any]:
+        return self.answers.get()
+
+
 class Worker:
-    def __init__(self, program_dir: Path, channel: TextIO) -> None:
-        self.channel = channel
+    def __init__(self, program_dir: Path, channel: TextIO, inbox: Inbox | None = None) -> None:
+        self.channel, self.inbox = channel, inbox
+        self.trial_id: int | None = None  # the batch trial running now, named in its reports
         self.pipeline = _import_pipeline(program_dir)
         data_module = self.pipeline.load_data_module()
         self.data = data_module.split(*data_module.load_data())
@@ -84,8 +115,12 @@ class Worker:
         return self.features[key]
 
     def report(self, step: int, value: float) -> None:
-        self.send({"type": "report", "step": int(step), "value": float(value)})
-        answer = read_message(sys.stdin.readline() or '{"prune": false}')
+        message = {"type": "report", "step": int(step), "value": float(value)}
+        if self.trial_id is not None:
+            message["id"] = self.trial_id
+        self.send(message)
+        answer = self.inbox.answer() if self.inbox is not None \
+            else read_message(sys.stdin.readline() or '{"prune": false}')
         if answer.get("prune"):
             raise Pruned(f"pruned at step {step} (intermediate value {value:.4g})")
 
@@ -139,6 +174,27 @@ class Worker:
         return {"type": "result", "value": float(result["score"]), "split": result["split"],
                 "baseline": result.get("baseline"), "beats_baseline": result.get("beats_baseline")}
 
+    def batch(self, request: dict[str, Any]) -> None:
+        """Each trial of the batch in turn, its reply sent as soon as it ends: the parent
+        records it and runs the deadline of the next one from there."""
+        shared = {k: v for k, v in request.items() if k not in ("op", "trials")}
+        for item in request["trials"]:
+            self.trial_id = item["id"]
+            try:
+                reply = self.handle({**shared, "choice": item["choice"],
+                                     "params": item["params"]})
+            finally:
+                self.trial_id = None
+            self.send({**reply, "id": item["id"]})
+            if reply.get("fatal"):  # the parent kills us and sends the rest to a new worker
+                return
+
+    def serve(self, request: dict[str, Any]) -> None:
+        if request.get("op") == "batch":
+            self.batch(request)
+        else:
+            self.send(self.handle(request))
+
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         self.proxy: float | None = None
         try:
@@ -188,16 +244,16 @@ def main(argv: list[str]) -> int:
     channel = take_stdout()  # candidates that print write to stderr, not into the protocol
     os.chdir(program_dir)
     sys.path.insert(0, str(program_dir))
+    inbox = Inbox(sys.stdin)
     try:
-        worker = Worker(program_dir, channel)
+        worker = Worker(program_dir, channel, inbox)
     except Exception as exc:
         say({"type": "error", "reason": f"loading the data failed: {type(exc).__name__}: {exc}"},
             channel)
         return 1
     worker.send({"type": "ready", "rows": {k: len(v[1]) for k, v in worker.data.items()}})
-    for line in sys.stdin:
-        if line.strip():
-            worker.send(worker.handle(read_message(line)))
+    while (request := inbox.requests.get()) is not None:
+        worker.serve(request)
     return 0
 
 

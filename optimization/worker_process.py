@@ -10,6 +10,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ class WorkerProcess:
     def __init__(self, program_dir: Path, memory_mb: int) -> None:
         self.program_dir, self.memory_mb = Path(program_dir), memory_mb
         self.proc: subprocess.Popen[str] | None = None
-        self.lines: queue.Queue[str | None] = queue.Queue()
+        # (when it arrived, the line): a batch's trial starts when the one before it replied
+        self.lines: queue.Queue[tuple[float, str | None]] = queue.Queue()
         self.stderr = tempfile.TemporaryFile(mode="w+b")
         self.private = Path(tempfile.mkdtemp(prefix="text2ml-box-"))
         self.rows = {}
@@ -66,11 +68,12 @@ class WorkerProcess:
         self.rows: dict[str, int] = ready.get("rows", {})
 
     @staticmethod
-    def _read(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+    def _read(proc: subprocess.Popen[str], lines: queue.Queue[tuple[float, str | None]]
+              ) -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
-            lines.put(line)
-        lines.put(None)
+            lines.put((time.monotonic(), line))
+        lines.put((time.monotonic(), None))
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -102,6 +105,11 @@ class WorkerProcess:
         return " | ".join(text[-3:])
 
     def _next(self, deadline: Deadline, doing: str) -> dict[str, Any]:
+        return self.receive(deadline, doing)[1]
+
+    def receive(self, deadline: Deadline, doing: str) -> tuple[float, dict[str, Any]]:
+        """The worker's next message and when it arrived; past the deadline or on cancel the
+        worker is killed and WorkerLost says why."""
         while True:
             why = deadline.why_stop()
             if why is not None:
@@ -110,25 +118,33 @@ class WorkerProcess:
                                  else f"timed out after {doing}; the worker was killed")
             remaining = deadline.remaining()
             try:
-                line = self.lines.get(timeout=0.2 if remaining is None else min(0.2, remaining))
+                arrived, line = self.lines.get(
+                    timeout=0.2 if remaining is None else min(0.2, remaining))
             except queue.Empty:
                 continue
             if line is None:
                 code = box.returncode(self.proc.wait()) if self.proc else None
                 self.proc = None
                 raise WorkerLost(_death_reason(code, self.memory_mb, self._stderr_tail()))
-            return read_message(line)
+            return arrived, read_message(line)
+
+    def send(self, message: dict[str, Any]) -> float:
+        """Write one request or answer without waiting for the reply; when it was sent."""
+        if not self.alive():
+            self.start()
+        assert self.proc is not None and self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(protocol_line(message))
+            self.proc.stdin.flush()
+        except BrokenPipeError:  # it just died: `receive` reads the end and says why
+            pass
+        return time.monotonic()
 
     def run(self, request: dict[str, Any], timeout: float,
             on_report: Callable[[int, float], bool] | None = None,
             cancel: threading.Event | None = None) -> dict[str, Any]:
         """Send one request; `on_report(step, value)` answers whether to prune."""
-        if not self.alive():
-            self.start()
-        assert self.proc is not None and self.proc.stdin is not None
-        deadline = Deadline(timeout, cancel)
-        self.proc.stdin.write(protocol_line(request))
-        self.proc.stdin.flush()
+        deadline = Deadline(timeout, cancel, self.send(request))
         while True:
             reply = self._next(deadline, f"{timeout:g}s (the per-trial limit)")
             if reply.get("type") != "report":
@@ -136,8 +152,7 @@ class WorkerProcess:
                     self.kill()
                 return reply
             prune = on_report(reply["step"], reply["value"]) if on_report else False
-            self.proc.stdin.write(protocol_line({"prune": bool(prune)}))
-            self.proc.stdin.flush()
+            self.send({"prune": bool(prune)})
 
 
 def _death_reason(code: int | None, memory_mb: int, stderr_tail: str) -> str:
