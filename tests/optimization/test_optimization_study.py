@@ -151,8 +151,10 @@ def test_resume_after_kill_continues_the_count(tmp_path: Path) -> None:
 
 def _two_workers(program: Path, storage: str, trials: int) -> list[int]:
     open_study(load_program(program), OptimizeOptions(storage=storage))
+    # a worker's --trials is its own count: half the trials each
     command = [sys.executable, "-m", "text2ml.optimization.cli", "worker", str(program),
-               "--storage", storage, "--trials", str(trials), "--json", "--memory-mb", "2048"]
+               "--storage", storage, "--trials", str(trials // 2), "--json",
+               "--memory-mb", "2048"]
     procs = [subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, text=True)
              for _ in range(2)]
     return [json.loads(p.communicate(timeout=120)[0])["trials_run"] for p in procs]
