@@ -78,6 +78,9 @@ def run_task(task: Path, work: Path, recipes_only: bool, until: str) -> dict[str
                    whole_seconds=round(time.monotonic() - clock.started, 1))
     except Cancelled:
         row.update(ok=None)
+    except Exception as exc:  # the LLM failing (a busy shared server timing out) is a result
+        row.update(ok=False, error=str(exc)[:300],
+                   whole_seconds=round(time.monotonic() - clock.started, 1))
     stamps = clock.stamps
     if "understood" in stamps and "program" in stamps:
         row["first_program_seconds"] = round(stamps["program"] - stamps["understood"], 1)
@@ -88,6 +91,7 @@ def run_task(task: Path, work: Path, recipes_only: bool, until: str) -> dict[str
     row["pipeline_runs"] = bool(line and "score" in line)
     manifest = json.loads((folder / "program" / ".text2ml" / "manifest.json").read_text())
     row["by_slot"] = manifest.get("usage", {}).get("by_slot", {})
+    row["generation"] = manifest.get("generation", {})
     return row
 
 
@@ -97,13 +101,20 @@ def uptime() -> str:
 
 def table(rows: list[dict[str, Any]]) -> list[str]:
     lines = ["| task | understood after (s) | first tested program (s) | pipeline.py runs "
-             "| first LLM candidate joined (s) | whole program (s) |",
-             "|---|---:|---:|---|---:|---:|"]
+             "| first candidate joined (s) | end (s) | candidates written | how it ended |",
+             "|---|---:|---:|---|---:|---:|---|---|"]
     for r in rows:
+        writing = r.get("generation", {})
+        written = (f"{writing.get('done', 0)}/{writing.get('total', 0)}, "
+                   f"{writing.get('passed', 0)} passed") if writing else "–"
+        ended = r.get("error") or ("whole program" if r.get("ok") else
+                                   "cancelled at the first program" if r.get("ok") is None
+                                   else "incomplete")
         lines.append(f"| {r['task']} | {r.get('understood_at', '–')} | "
                      f"{r.get('first_program_seconds', '–')} | "
                      f"{'yes' if r['pipeline_runs'] else 'NO'} | "
-                     f"{r.get('first_join_seconds', '–')} | {r.get('whole_seconds', '–')} |")
+                     f"{r.get('first_join_seconds', '–')} | {r.get('whole_seconds', '–')} | "
+                     f"{written} | {ended} |")
     return lines
 
 
