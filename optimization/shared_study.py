@@ -24,6 +24,7 @@ from text2ml.optimization.types import FINISHED, OptimizeOptions
 
 TARGET_ATTR = "text2ml_target"
 COUNTED = (*FINISHED, TrialState.RUNNING)
+SETTLE = 2.0  # seconds for a stale trial's retry to land after the trial was failed
 
 # Whether a process has claimed enough: (study, trials this process claimed) -> stop?
 Enough = Callable[[optuna.Study, int], bool]
@@ -96,6 +97,9 @@ def another_round(study: optuna.Study, options: OptimizeOptions,
     more round if the study is still short of its target (a killed worker's trial was queued
     again after every other process had stopped claiming), or None."""
     wait_for_others(study, options.trial_timeout, cancel)
+    # a sweep in another process (or the storage proxy) fails a lost trial first and queues
+    # its retry just after: a look in between would count the failed trial as done
+    time.sleep(SETTLE)
     target = read_target(study, options.trials)
     left = None if target.deadline is None else target.deadline - time.time()
     if (cancel and cancel.is_set()) or (left is not None and left <= 0):
