@@ -6,6 +6,9 @@ a message round trip. Sending one batch of several trials costs one message; sen
 next batch before the current one ends lets the parent's sampler work on one core while
 the worker fits on another, instead of each waiting for the other.
 
+Slow trials (over half of BATCH_SECONDS) go one per batch, the next asked only when the
+last one is told, so the sampler sees every result as it would in `study.optimize`.
+
 What stays per trial: the deadline (a trial starts when the one before it replied, and the
 worker is killed when it overruns), the memory limit (the worker's), the reports that feed
 the pruner (each answered before the trial goes on), the heartbeat on shared storages.
@@ -116,12 +119,15 @@ class TrialFeed:
 
     def _room_ahead(self) -> bool:
         """Whether to ask the next batch now: always when the worker is idle; while it runs
-        a batch, only when the budget has time for the queued trials too."""
+        a batch, only when trials are fast (a batch holds several: then asking costs as much
+        as fitting; with slow trials the sampler had better see every result first) and the
+        budget has time for the queued trials too."""
         in_flight = len({item.batch for item in self.pending})
         if in_flight == 0:
             return True
-        if in_flight >= AHEAD or self.seconds is None:
+        if in_flight >= AHEAD or self._batch_size() < 2:
             return False
+        assert self.seconds is not None  # a batch size above 1 was measured
         remaining = self.budget.remaining()
         return remaining is None or remaining > 2 * self.seconds * (len(self.pending) + 1)
 
@@ -255,6 +261,8 @@ class TrialFeed:
             item.trial.set_user_attr("proxy", reply["proxy"])
             self.budget.proxies.append(reply["proxy"])
         if reply["type"] == "result":
+            # the worker's own time for it: the report's and the overhead bench's fit time
+            item.trial.set_user_attr("seconds", reply.get("seconds"))
             self._tell(item, TrialState.COMPLETE, reply["value"], None)
             return
         state = TrialState.PRUNED if reply["type"] == "pruned" else TrialState.FAIL
