@@ -227,8 +227,31 @@ class Generation:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         relocate_failures(outcomes, staging, self.program_dir)
+        result = self.finish(outcomes, llm, model)
+        if not result.ok and self.publication is not None:
+            return self.recipe_default(outcomes, llm, model) or result
+        return result
+
+    def finish(self, outcomes: dict[str, SlotOutcome], llm: Any, model: str) -> GenerateResult:
         return finish(self.program_dir, self.spec, self.task_file, self.block, outcomes, llm,
                       model, self.started, self.backups, self.cancel, self.publication)
+
+    def recipe_default(self, outcomes: dict[str, SlotOutcome], llm: Any, model: str
+                       ) -> GenerateResult | None:
+        """The best candidates did not run together as pipeline.py: the recipe program
+        (tested as a chain) stays the default, so the end never leaves a program worse than
+        its start; the others stay in candidates/ for the optimizer."""
+        early = self.publication.early_choice if self.publication else {}
+        usable = all(slot in outcomes and outcomes[slot].candidates.get(name) is not None
+                     and outcomes[slot].candidates[name].status == "passed"
+                     for slot, name in early.items())
+        if not early or not usable or accepted_choice(outcomes) == early:
+            return None
+        for slot, name in early.items():
+            outcomes[slot].accepted = name
+        self.emit(ProgressEvent("generate", "the best candidates did not run together as "
+                                "pipeline.py; the recipe program stays the default", 1.0))
+        return self.finish(outcomes, llm, model)
 
     def write(self, staging: Path) -> tuple[dict[str, SlotOutcome], Any, str]:
         options = self.options

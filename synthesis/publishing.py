@@ -78,6 +78,7 @@ class Publication:
     llm: Any = None  # the LLM client once it is open (its usage goes in the manifest)
     model: str = "recipes (the LLM is starting)"
     outcomes: dict[str, SlotOutcome] = field(default_factory=dict)
+    early_choice: dict[str, str] = field(default_factory=dict)  # the recipe program's
     # what text2ml wrote, hashed as it wrote it: a file the user edits meanwhile (the
     # program is theirs to use from the first second) is still told apart by the next run
     hashes: dict[str, str] = field(default_factory=dict)
@@ -88,6 +89,7 @@ class Publication:
         program.json already names the recipe candidates as its choice)."""
         self.outcomes = {slot: SlotOutcome(slot, dict(o.candidates), o.accepted)
                          for slot, o in outcomes.items()}
+        self.early_choice = {slot: o.accepted for slot, o in outcomes.items() if o.accepted}
         self.program_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.program_dir / CANDIDATES, ignore_errors=True)
         shutil.rmtree(self.program_dir / REJECTED, ignore_errors=True)

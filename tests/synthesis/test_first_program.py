@@ -198,3 +198,40 @@ def test_a_whole_program_of_the_same_task_stays_until_the_new_one_is_whole(
     run.wait()
     assert isinstance(run.error, Cancelled)
     assert {p: p.read_bytes() for p in first.program_dir.rglob("*.py")} == before
+
+
+# A model module that passes its contract test but not pipeline.py: the best candidates
+# together fail at the end, and the recipe program must stay the program's default.
+ONLY_IN_PIPELINE = '''
+
+_recipe_model = build_model
+
+
+def build_model(params: dict):
+    import os
+    import sys
+
+    if os.path.basename(sys.argv[0]) == "pipeline.py":
+        raise RuntimeError("this module breaks only when pipeline.py runs it")
+    return _recipe_model(params)
+'''
+
+
+def breaks_in_pipeline(request: dict[str, Any]) -> str:
+    reply = competent(request)
+    if "# Write the model module" in str(request["messages"][-1]["content"]):
+        return reply.rstrip("`") + ONLY_IN_PIPELINE + "```"  # the recipe, then the wrapper
+    return reply
+
+
+def test_the_recipe_program_stays_the_default_when_the_best_candidates_do_not_run(
+        scripted_llm: ScriptedOpenAI, task: Path, tmp_path: Path) -> None:
+    scripted_llm.fallback = breaks_in_pipeline
+    result = generate_program(task, None, options(scripted_llm, tmp_path))
+    program = tmp_path / "program"
+    model = manifest(program)["slots"]["model"]
+    assert model["candidates"]["c1"]["status"] == "passed"  # its contract test passed
+    assert result.ok and model["accepted"] == "r1"
+    assert json.loads((program / "program.json").read_text())["choice"]["model"] == "r1"
+    assert (program / "candidates" / "model" / "c1.py").is_file()  # for the optimizer
+    assert "score" in runs_as_a_user_would(program)
