@@ -95,6 +95,18 @@ METRIC_DESCRIPTIONS = [
      "mae"),
     (re.compile(r"\bsquared?\W+(\w+\W+)?(errors?|miss(es)?|deviations?|differences?)\b"), "mse"),
     (re.compile(r"\bexplained\W+variance|\bvariance\W+(\w+\W+){0,3}explain"), "r2"),
+    # "how many dollars we miss on average", "off by, on average"
+    (re.compile(r"\b(miss|off|wrong|deviat)\w*\W+(\w+\W+){0,4}?(on|in)\W+average\b|"
+                r"\b(on|in)\W+average\W+(\w+\W+){0,4}?(miss|off\b|wrong|deviat)|"
+                r"\baverage\W+(\w+\W+)?(miss|deviation)"), "mae"),
+]
+# How an F1 is averaged when the writer says it in words
+F1_AVERAGING = [
+    (re.compile(r"\b(equal(ly)?\W+weight|unweighted|each\W+class\W+(counts|weighs)\W+the\W+same|"
+                r"(averaged?|mean)\W+(\w+\W+){0,2}(over|across|of)\W+(the\W+|all\W+)?classes)"),
+     "f1_macro"),
+    (re.compile(r"\bweighted\W+by\W+(the\W+)?(class\W+)?(size|support|frequenc|count|number)"),
+     "f1_weighted"),
 ]
 
 
@@ -103,12 +115,18 @@ def metric_from_text(text: str) -> str | None:
     hits = [(match.start(), -len(word), name) for word, name in METRIC_WORDS.items()
             if (match := re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", lowered))]
     if hits:
-        return min(hits)[2]
+        named = min(hits)[2]
+        return _f1_averaging(lowered) if named == "f1" else named
     if ACCURACY_IN_WORDS.search(lowered):
         return "accuracy"
     described = [(m.start(), name) for pattern, name in METRIC_DESCRIPTIONS
                  if (m := pattern.search(lowered))]
     return min(described)[1] if described else None
+
+
+def _f1_averaging(lowered: str) -> str:
+    """"F1 averaged over classes with equal weight" is the macro F1."""
+    return next((name for pattern, name in F1_AVERAGING if pattern.search(lowered)), "f1")
 
 
 def problem_type_from_text(text: str) -> str | None:

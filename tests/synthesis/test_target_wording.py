@@ -1,0 +1,96 @@
+"""How people word the target: units, spans and owners around it, a yes/no question, a
+backticked name, the words after a clause's first end, words of the same family."""
+
+from __future__ import annotations
+
+import pytest
+
+from text2ml.synthesis.described_target import american, described_column
+from text2ml.synthesis.target import (
+    TargetError,
+    settle_target,
+    target_clauses,
+    without_asides,
+)
+
+
+def test_units_spans_and_owners_are_not_what_is_asked() -> None:
+    assert without_asides("each tree's height in metres") == "each height"
+    assert without_asides("the parcels delivered per week for the next 6 weeks") == \
+        "the parcels delivered"
+    assert without_asides("rainfall 3 days ahead") == "rainfall"
+    columns = ["species", "year", "height"]
+    assert settle_target("Estimate every tree's height in metres from species", columns,
+                         data_name="forest")[0] == "height"
+    # the unit is no column either: "age in years" asks for an age this data lacks
+    with pytest.raises(TargetError):
+        settle_target("predict each tree's age in years from its girth", ["girth", "year"],
+                      data_name="orchard")
+
+
+def test_a_target_line_owned_by_a_column_is_about_the_owned_thing() -> None:
+    columns = ["store", "region", "weekly_revenue"]
+    assert settle_target("Target: the store's weekly revenue. Inputs: region.", columns,
+                         data_name="shops")[0] == "weekly_revenue"
+
+
+def test_a_backticked_name_where_the_target_is_asked_must_be_a_column() -> None:
+    with pytest.raises(TargetError, match="`colour`"):
+        settle_target("irises from vega: classify the `colour` of each flower",
+                      ["sepalLength", "petalWidth", "species"], data_name="iris")
+    # a backticked metric is not a column name
+    assert settle_target("predict whether it rains, scored by `balanced_accuracy`",
+                         ["rain", "wind"], data_name="weather")[0] == "rain"
+
+
+def test_a_yes_no_question_asks_for_its_answer() -> None:
+    text = "Will a member take part in the labour action? Data from the union survey."
+    assert target_clauses(text)[-1] == "whether a member take part in the labour action"
+    notes = {"joined": "Did the member participate in labor action?",
+             "wage": "Hourly wage in dollars.", "tenure": "Years in the union."}
+    assert settle_target(text, list(notes), notes=notes, data_name="UnionVotes")[0] == "joined"
+    assert american("labour") == "labor" and american("centre") == "center"
+    assert american("four") == "four"
+
+
+def test_a_clause_that_describes_nothing_runs_on_past_its_first_end() -> None:
+    notes = {"cured": "whether the infection cleared up with the antibiotic",
+             "dose": "daily dose in mg", "age": "age of the patient"}
+    text = "predict if a patient gets better with the new antibiotic given dose and age"
+    assert settle_target(text, list(notes), notes=notes, data_name="trial")[0] == "cured"
+    # run on, a clause only describes: the inputs it names are not taken for the target
+    with pytest.raises(TargetError):
+        settle_target("predict how it goes from dose and age", list(notes), notes=notes,
+                      data_name="trial")
+
+
+def test_words_of_one_family_and_the_column_name_field() -> None:
+    notes = {"religion": "religion attendance score", "income": "household income",
+             "region": "region of residence"}
+    found = described_column("how religious a respondent is", list(notes), notes, {})
+    assert found is not None and found.column == "religion"
+    notes = {"plantHeight": "height of the plant", "plantNum": "number of the plant in its "
+             "row; rows are listed from the tallest plant to the shortest", "row": "row id"}
+    found = described_column("how tall the plant grows", list(notes), notes, {})
+    assert found is not None and found.column == "plantHeight"
+
+
+def test_a_column_sharing_every_word_the_others_share_and_more_wins() -> None:
+    notes = {"finalgrade": "average final exam grade (oral+written)/2",
+             "oralgrade": "average oral grade", "writtengrade": "average written grade",
+             "school": "school code"}
+    found = described_column("the mean final exam grade", list(notes), notes, {})
+    assert found is not None and found.column == "finalgrade"
+    # two columns sharing a word each, neither the other's: nothing is settled
+    notes = {"oralgrade": "oral grade", "writtengrade": "written grade", "exam": "exam id"}
+    assert described_column("the oral or written part", list(notes), notes, {}) is None
+
+
+def test_a_yes_no_question_is_answered_by_the_two_valued_column() -> None:
+    notes = {"hdscore": "heart disease", "hdnow": "heart disease", "age": "in years"}
+    levels = {"hdnow": ["no", "yes"]}
+    text = "tell if the patient have heart disease or not, from age"
+    assert settle_target(text, list(notes), notes=notes, levels=levels,
+                         data_name="clinic")[0] == "hdnow"
+    # without the yes/no, the two fit alike and nothing is settled
+    assert described_column("have heart disease", list(notes), notes, levels) is None
