@@ -37,6 +37,7 @@ class Case:
     source: str
     held_out: bool
     expected: dict[str, str]
+    source_file: str = "cases.toml"
 
     @property
     def bad(self) -> bool:
@@ -54,7 +55,7 @@ def load_cases(paths: list[Path] | None = None) -> list[Case]:
     for path in paths or case_files():
         raw = tomllib.loads(path.read_text())["case"]
         cases += [Case(c["id"], c["source"], bool(c.get("held_out")),
-                       {k: c[k] for k in keys if k in c}) for c in raw]
+                       {k: c[k] for k in keys if k in c}, path.name) for c in raw]
     return cases
 
 
@@ -147,7 +148,14 @@ def markdown(label: str, cases: list[Case], results: dict[str, dict[str, Any]]) 
                   f"{s['median_seconds']}, max {s['max_seconds']}; LLM calls {s['llm_calls']}.",
                   ""]
     # held-out cases are counted above but never listed: a failure read is a case tuned on
-    lines += ["| case | outcome | got | seconds |", "|---|---|---|---|"]
+    lines += ["Held out, by writer. The first writers' held-out failures were read in earlier "
+              "tables, and three of the third writer's; the fourth writer's never were:", ""]
+    for source in sorted({c.source_file for c in cases if c.held_out}):
+        s = summarize([c for c in cases if c.held_out and c.source_file == source], results)
+        lines.append(f"- `{source}`: understood {s['understood']}/{s['good']}, wrong "
+                     f"{s['wrong']}, refused {s['refused']}; bad refused {s['bad_refused']}/"
+                     f"{s['bad']}; invented {s['invented']}")
+    lines += ["", "| case | outcome | got | seconds |", "|---|---|---|---|"]
     for case in (c for c in cases if not c.held_out):
         r = results[case.id]
         got = r.get("message") or f"{r['data']} → {r['target']} ({r['problem_type']}, " \
@@ -164,11 +172,28 @@ def write_table(label: str, section: str) -> None:
         for chunk in path.read_text().split("\n## ")[1:]:
             sections[chunk.split("\n", 1)[0]] = "## " + chunk.rstrip() + "\n"
     sections[label] = section
-    head = ("# Phrasing suite\n\nEach case of `bench/phrasings/cases.toml` through `text2ml`'s "
+    head = ("# Phrasing suite\n\nEach case of `bench/phrasings/cases*.toml` through `text2ml`'s "
             "task understanding (`bench/phrasings/run.py`). *Understood*: data source, target, "
             "problem type and (where the text names one) metric as expected. *Invented*: a "
             "program would run on data the text does not name.\n\n")
     path.write_text(head + "\n".join(sections[k] for k in sorted(sections)))
+
+
+def result_names(llm: str, model: str | None) -> tuple[str, Path]:
+    label = f"LLM: {llm}" + (f" ({model})" if model else "")
+    name = llm if llm in ("none", "embedded") else "endpoint"
+    return label, RESULTS / f"phrasings-{name}{f'-{model}' if model else ''}.json"
+
+
+def rewrite_table(llm: str, model: str | None, cases: list[Case]) -> int:
+    label, path = result_names(llm, model)
+    results = json.loads(path.read_text())
+    missing = [c.id for c in cases if c.id not in results]
+    if missing:
+        print(f"{path.name} lacks {len(missing)} cases; run them first", file=sys.stderr)
+        return 2
+    write_table(label, markdown(label, cases, results))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,13 +201,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm", default="none", help="none, embedded, or a base URL")
     parser.add_argument("--model", default=None)
     parser.add_argument("--cases", default=None, help="comma-separated case ids")
+    parser.add_argument("--table-only", action="store_true",
+                        help="rewrite this LLM's section of phrasings.md from its saved JSON")
     args = parser.parse_args(argv)
     cases = load_cases()
+    if args.table_only:
+        return rewrite_table(args.llm, args.model, cases)
     if args.cases:
         wanted = set(args.cases.split(","))
         cases = [c for c in cases if c.id in wanted]
     llm = make_llm(args.llm, args.model)
-    label = f"LLM: {args.llm}" + (f" ({args.model})" if args.model else "")
+    label, path = result_names(args.llm, args.model)
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="text2ml-phrasings-") as work:
         for case in cases:
@@ -192,10 +221,8 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"{case.id:32} {r['outcome']:16} {r.get('data') or r.get('message', '')[:90]}"
                   f" {r.get('target', '')} {r['seconds']}s", flush=True)
-    name = args.llm if args.llm in ("none", "embedded") else "endpoint"
-    suffix = f"-{args.model}" if args.model else ""
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"phrasings-{name}{suffix}.json").write_text(json.dumps(results, indent=1))
+    path.write_text(json.dumps(results, indent=1))
     if not args.cases:
         write_table(label, markdown(label, cases, results))
     print("all:", json.dumps(summarize(cases, results)))
