@@ -32,6 +32,13 @@ def default_storage_url(program_dir: Path) -> str:
     return f"sqlite:///{(Path(program_dir) / STUDY_DB).resolve()}"
 
 
+def read_only_url(program_dir: Path) -> str:
+    """The program's study file opened read-only: a reader (the editor's leaderboard, a
+    test) meeting a file the optimizer is still creating gets an error instead of creating
+    the tables too, which would make the optimizer's own creation fail."""
+    return f"sqlite:///file:{(Path(program_dir) / STUDY_DB).resolve()}?mode=ro&uri=true"
+
+
 def shown_url(url: str) -> str:
     """The URL as messages and reports show it: without its password."""
     try:

@@ -62,10 +62,10 @@ def leaderboard(program_dir: Path) -> list[dict[str, Any]]:
         import optuna
 
         from text2ml.optimization.report import leaderboard as rows
-        from text2ml.optimization.storage import default_storage_url
+        from text2ml.optimization.storage import read_only_url
 
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-        url = default_storage_url(program_dir)
+        url = read_only_url(program_dir)
         summaries = optuna.get_all_study_summaries(url)
         if not summaries:
             return []

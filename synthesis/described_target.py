@@ -52,6 +52,7 @@ CONCEPTS = [
     "age old older young",
     "count counts number many quantity units volume amount",
     "speed fast slow velocity",
+    "distance distances far farther further",
     "unemployment unemployed jobless",
     "transmission gearbox manual automatic",
     "mileage mpg fuel economy consumption gallon",

@@ -135,7 +135,9 @@ def problem_type_from_text(text: str) -> str | None:
                  r"quarters?|years?|hours?) ahead\b|\bnext \d+ (days|weeks|months|quarters|"
                  r"years|hours)\b", lowered):
         return "forecasting"
-    if re.search(r"\bregress|\bpredict (the )?(price|amount|value|number)", lowered):
+    if re.search(r"\bregress|\bpredict (the )?(price|amount|value|number)|\b(predict|estimat|model|"
+                 r"forecast|tell|guess|say)\w*\s+(me\s+)?(how many|how much|the number of)\b",
+                 lowered):
         return "regression"
     if re.search(r"\bclassif|\bcategor|\bwhich (class|species|kind)|\bdetect", lowered):
         return "classification"

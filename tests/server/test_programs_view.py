@@ -79,3 +79,13 @@ def test_a_candidate_module_gets_its_state_as_a_lens(tmp_path: Path) -> None:
     assert accepted is not None and accepted.command is not None
     assert accepted.command.title.startswith("passed · accepted · score 0.970")
     assert module_lens(program / "pipeline.py") is None
+
+
+def test_the_leaderboard_never_creates_the_study_file_it_reads(tmp_path: Path) -> None:
+    """A study file the optimizer has only just opened is empty: a reader that created the
+    tables there too would make the optimizer's own creation fail."""
+    study_db = tmp_path / layout.STUDY_DB
+    study_db.parent.mkdir(parents=True)
+    study_db.touch()
+    assert programs_view.leaderboard(tmp_path) == []
+    assert study_db.stat().st_size == 0

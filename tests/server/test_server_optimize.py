@@ -13,6 +13,8 @@ from lsprotocol import types
 from optuna.trial import TrialState
 from pytest_lsp import LanguageClient
 
+from text2ml.optimization.storage import read_only_url
+
 from lsp_fixtures import command, ended_tokens, wait_until
 from paths import ROOT
 
@@ -43,7 +45,7 @@ def trial_tokens(client: LanguageClient, at_least: int) -> list[types.ProgressTo
 
 
 def complete_trials(program: Path) -> int:
-    storage = f"sqlite:///{program / '.text2ml' / 'study.db'}"
+    storage = read_only_url(program)  # never racing the optimizer to create the tables
     (summary,) = optuna.get_all_study_summaries(storage)
     study = optuna.load_study(study_name=summary.study_name, storage=storage)
     return sum(t.state == TrialState.COMPLETE for t in study.trials)

@@ -172,3 +172,16 @@ def test_a_missing_file_the_code_reads_is_what_is_missing(workspace: Path) -> No
     with pytest.raises(DataError, match="stock_levels.csv"):
         resolve_data("predict the stock for each item", catalog(workspace), workspace,
                      code_files=data_files_in_code(source))
+
+
+def test_a_name_written_out_beats_its_words_met_apart(workspace: Path) -> None:
+    entries = Catalog([*PACKAGE_ENTRIES,
+                       rdata("datasets", "ToothGrowth", "The Effect of Vitamin C on Tooth "
+                             "Growth in Guinea Pigs"),
+                       rdata("datasets", "toothgr", "Tooth Growth by Dose")])
+    text = "toothgr (R): how long does a tooth get with vitamin C as a growth supplement?"
+    assert resolve_data(text, entries, workspace).entry.name == "toothgr"
+    # the R of R-squared names no R data set
+    with pytest.raises(DataError, match="does not say which data"):
+        resolve_data("predict the price of a tooth brush; report R-squared", entries,
+                     workspace)
