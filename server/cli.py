@@ -52,7 +52,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     try:
         result = generate_program(task_file, line, options, events=printer(args), cancel=cancel)
     except Cancelled:
-        return fail(args, "cancelled; the previous program, if any, is as it was.")
+        return fail(args, "cancelled; the program folder holds the best whole program so far "
+                    "(the previous one, if the cancel came before the first was published).")
     report_generation(args, result)
     return 0 if result.ok else 1
 
