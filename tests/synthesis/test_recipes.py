@@ -3,6 +3,7 @@ modality, through the real harness (sandboxed child, real data), and the library
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -234,3 +235,17 @@ def test_the_network_reports_each_epoch_stops_early_and_the_proxy_reads_it() -> 
                             lambda step, value: reports.append((step, value)))
     assert [step for step, _ in reports] == list(range(1, len(reports) + 1))
     assert 2 <= len(reports) <= 6 and fitted.score(X[900:], y[900:]) > 0.8
+
+
+def test_a_loader_with_several_targets_gives_each_its_column(tmp_path: Path) -> None:
+    source = DataSource("loader", "sklearn.datasets.load_linnerud", "linnerud",
+                        call="sklearn.datasets:load_linnerud")
+    (tmp_path / "data.py").write_text(render_data_module(source, tmp_path, tmp_path,
+                                                         target="Weight",
+                                                         problem_type="regression"))
+    spec = importlib.util.spec_from_file_location("linnerud_data", tmp_path / "data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    X, y = module.load_data()
+    assert list(X.columns) == ["Chins", "Situps", "Jumps", "Waist", "Pulse"]
+    assert y.name == "Weight" and len(y) == 20

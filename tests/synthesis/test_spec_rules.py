@@ -96,6 +96,10 @@ def test_problem_type_from_target_column() -> None:
     data = source({"y": ("float64", 300), "label": ("object", 3)})
     assert settle_problem_type("use the data", data, "y") == "regression"
     assert settle_problem_type("use the data", data, "label") == "classification"
+    small = source({"weight": ("float64", 17), "grade": ("int64", 3)})
+    small.profile["rows"] = 20
+    assert settle_problem_type("use the data", small, "weight") == "regression"
+    assert settle_problem_type("use the data", small, "grade") == "classification"
 
 
 def test_metric_and_problem_type_agree() -> None:
