@@ -38,7 +38,7 @@ CUE = re.compile(r"\b(predict\w*|forecast\w*|classify\w*|estimat\w*|guess\w*|tel
                  r"deep|wide|strong|hot|cold|expensive|likely))\b", re.IGNORECASE)
 CLAUSE_END = re.compile(r"\b(from|using|based\s+on|given|with|out\s+of|by\s+means|on\s+the|"
                         r"as\s+a\s+function\s+of|in\s+terms\s+of|depending\s+on|against|"
-                        r"versus|vs)\b|[.;,:(]|\n\s*\n|\s-{1,2}\s",
+                        r"versus|vs)\b|[.;,:(?!]|\n\s*\n|\s-{1,2}\s",
                         re.IGNORECASE)
 ARROW = re.compile(r"(?:->|→|=>)")  # "data/reviews.csv -> sentiment": what comes after is asked
 # "Will a Swiss woman take part in the labour market?": a yes/no question asks for its answer
@@ -158,12 +158,28 @@ def without_asides(clause: str) -> str:
 
 # "whether the arrestee was let go": the arrestee is who the row is about; what is asked
 # is what happened to them
-_SUBJECT = re.compile(r"^((?:whether|if)\s+)(?:the|a|an|each|every|this|that|our|their|its|"
+_SUBJECT = re.compile(r"\b((?:whether|if)\s+)(?:the|a|an|each|every|this|that|our|their|its|"
                       r"his|her|one)\s+[\w-]+", re.IGNORECASE)
 
 
 def without_subject(clause: str) -> str:
-    return _SUBJECT.sub(r"\1", clause)
+    return _SUBJECT.sub(r"\1", clause, count=1)
+
+
+def _said_of_the_subject(clause: str, named: str, columns: list[str], notes: dict[str, str],
+                         levels: dict[str, list[str]], data_name: str
+                         ) -> tuple[str, str, int] | None:
+    """"if a machine will break down": the column named is only the subject; what is said of
+    it (`failed`) is asked. "whether the income exceeds 50K" says nothing another column
+    holds, so the subject (`income`) stays."""
+    rest = without_subject(clause)
+    if rest == clause or mentioned(rest, [named]):
+        return None
+    described = described_column(rest, columns, notes, levels, data_name)
+    if described is None or described.column == named:
+        return None
+    return described.column, f"said of the subject: {', '.join(described.words)} ~ " \
+        f"`{described.column}`", 0
 
 
 def target_clause(text: str) -> str:
@@ -241,6 +257,9 @@ def _in_clauses(clauses: list[str], columns: list[str], notes: dict[str, str],
     for clause in map(without_asides, clauses):
         hits = mentioned(clause, columns)
         if hits and not extended:
+            about = _said_of_the_subject(clause, hits[0], candidates, notes, levels, data_name)
+            if about is not None:
+                return about
             return hits[0], f"named after the verb ({hits[0]!r})", 0
         if extended:  # the columns named past the end are inputs, not words of the target
             clause = _without_words(clause, " ".join(hits))

@@ -94,3 +94,17 @@ def test_a_yes_no_question_is_answered_by_the_two_valued_column() -> None:
                          data_name="clinic")[0] == "hdnow"
     # without the yes/no, the two fit alike and nothing is settled
     assert described_column("have heart disease", list(notes), notes, levels) is None
+
+
+def test_what_is_said_of_a_subject_column_is_asked() -> None:
+    columns = ["pump", "pressure", "broke_down", "hours"]
+    notes = {"broke_down": "whether the pump failed within a week"}
+    assert settle_target("a model to warn us if a pump will fail soon, from pressure and hours",
+                         columns, notes=notes, data_name="plant")[0] == "broke_down"
+    # what is said of the subject names no other column: the subject is asked
+    assert settle_target("tell whether the pressure exceeds its limit", columns, notes=notes,
+                         data_name="plant")[0] == "pressure"
+
+
+def test_a_question_mark_ends_a_clause() -> None:
+    assert target_clauses("who will cancel? use tenure and calls")[0] == "will cancel"
