@@ -53,6 +53,7 @@ CONCEPTS = [
     "count counts number many quantity units volume amount",
     "speed fast slow velocity",
     "distance distances far farther further",
+    "origin origins continent country countries nationality come comes came",
     "unemployment unemployed jobless",
     "transmission gearbox manual automatic",
     "mileage mpg fuel economy consumption gallon",

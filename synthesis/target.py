@@ -151,6 +151,17 @@ def target_clauses(text: str, extended: bool = False) -> list[str]:
     return [clause for _, clause in sorted(found) if clause]
 
 
+# "timber volume from girth and height": with no verb, what comes before the inputs is asked
+_BEFORE_INPUTS = re.compile(r"(?:^|[.:;()\n!?])\s*([^.:;()\n!?]{2,80}?)\s+(?:from|given|using|"
+                            r"based\s+on)\b", re.IGNORECASE)
+
+
+def _before_inputs(text: str) -> list[str]:
+    """The phrases right before "from/given/using …": a last resort, as "the sales data from
+    the AER package" has one too."""
+    return [" ".join(m.group(1).split()) for m in _BEFORE_INPUTS.finditer(text)]
+
+
 def without_asides(clause: str) -> str:
     """The clause without its units, spans and owners (see ASIDES)."""
     return " ".join(ASIDES.sub(" ", clause).split())
@@ -173,10 +184,11 @@ def _said_of_the_subject(clause: str, named: str, columns: list[str], notes: dic
     it (`failed`) is asked. "whether the income exceeds 50K" says nothing another column
     holds, so the subject (`income`) stays."""
     rest = without_subject(clause)
-    if rest == clause or mentioned(rest, [named]):
-        return None
+    if rest == clause or mentioned(rest, [named]) or len(levels.get(named, [])) == 2:
+        return None  # a yes/no subject ("did the grade improve") is itself the answer
     described = described_column(rest, columns, notes, levels, data_name)
-    if described is None or described.column == named:
+    if described is None or described.column == named or \
+            len(levels.get(described.column, [])) != 2:
         return None
     return described.column, f"said of the subject: {', '.join(described.words)} ~ " \
         f"`{described.column}`", 0
@@ -214,7 +226,8 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     clauses = target_clauses(text)
     _backticked_unknown(clauses, quotable, data_name)
     found = _in_clauses(clauses, columns, notes, levels, data_name) or _in_clauses(
-        target_clauses(text, extended=True), columns, notes, levels, data_name, extended=True)
+        target_clauses(text, extended=True), columns, notes, levels, data_name,
+        extended=True) or _in_clauses(_before_inputs(text), columns, notes, levels, data_name)
     if found is not None:
         return found
     # a column named anywhere stands in only when no clause asks for something else: "predict

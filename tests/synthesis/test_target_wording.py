@@ -99,12 +99,28 @@ def test_a_yes_no_question_is_answered_by_the_two_valued_column() -> None:
 def test_what_is_said_of_a_subject_column_is_asked() -> None:
     columns = ["pump", "pressure", "broke_down", "hours"]
     notes = {"broke_down": "whether the pump failed within a week"}
+    levels = {"broke_down": ["no", "yes"], "pump": ["P1", "P2", "P3"]}
     assert settle_target("a model to warn us if a pump will fail soon, from pressure and hours",
-                         columns, notes=notes, data_name="plant")[0] == "broke_down"
+                         columns, notes=notes, levels=levels, data_name="plant")[0] == \
+        "broke_down"
     # what is said of the subject names no other column: the subject is asked
     assert settle_target("tell whether the pressure exceeds its limit", columns, notes=notes,
-                         data_name="plant")[0] == "pressure"
+                         levels=levels, data_name="plant")[0] == "pressure"
 
 
 def test_a_question_mark_ends_a_clause() -> None:
     assert target_clauses("who will cancel? use tenure and calls")[0] == "will cancel"
+
+
+def test_with_no_verb_what_comes_before_the_inputs_is_asked() -> None:
+    columns = ["Diameter", "Height", "Biomass"]
+    assert settle_target("orchard survey (R): tree biomass from diameter and height.", columns,
+                         data_name="orchard")[0] == "Biomass"
+
+
+def test_a_yes_no_subject_is_itself_the_answer() -> None:
+    levels = {"passed": ["0", "1"], "tutoring": ["0", "1"]}
+    notes = {"tutoring": "took part in the new tutoring method"}
+    assert settle_target("Did the pupil's exam get passed after the new tutoring method?",
+                         ["passed", "tutoring", "hours"], notes=notes, levels=levels,
+                         data_name="school")[0] == "passed"
