@@ -250,8 +250,11 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
         return usable[0], "the only column that can be predicted", 0
     if llm is not None:
         picked = choose_column(text, columns, llm, notes, levels)
-        if picked is not None and (related(picked, clause) or
-                                   related_by_meaning(picked, clause, notes, levels)):
+        # the pick must fit what is asked, not the data's name ("AER's CreditCard"), a unit
+        # ("age in years") or whose it is ("each applicant's")
+        asked = _without_words(without_asides(clause), data_name)
+        if picked is not None and (related(picked, asked) or
+                                   related_by_meaning(picked, asked, notes, levels)):
             return picked, "chosen by the LLM among the columns", 1
     asked = " ".join(clause.split())
     raise TargetError("The task does not say which column to predict" + (

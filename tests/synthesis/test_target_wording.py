@@ -3,15 +3,20 @@ backticked name, the words after a clause's first end, words of the same family.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from text2ml.synthesis.described_target import american, described_column
+from text2ml.synthesis.llm.client import LLMClient
 from text2ml.synthesis.target import (
     TargetError,
     settle_target,
     target_clauses,
     without_asides,
 )
+
+from scripted_openai import ScriptedOpenAI
 
 
 def test_units_spans_and_owners_are_not_what_is_asked() -> None:
@@ -124,3 +129,20 @@ def test_a_yes_no_subject_is_itself_the_answer() -> None:
     assert settle_target("Did the pupil's exam get passed after the new tutoring method?",
                          ["passed", "tutoring", "hours"], notes=notes, levels=levels,
                          data_name="school")[0] == "passed"
+
+
+def test_an_llm_pick_must_fit_what_is_asked_not_the_data_name_or_a_unit(
+        scripted_llm: ScriptedOpenAI, tmp_path: Path) -> None:
+    """A scripted LLM on loopback picks a column for a target the data does not hold."""
+    llm = LLMClient(scripted_llm.base_url, None, "scripted", timeout=10.0, max_retries=0,
+                    cache_dir=tmp_path)
+    notes = {"card": "Was the application for a credit card accepted?",
+             "income": "Yearly income in USD.", "year": "Year of the application."}
+    scripted_llm.script(['{"target": "card"}', '{"target": "year"}'])
+    with pytest.raises(TargetError):
+        settle_target("With the CreditCard data, predict each applicant's FICO credit score",
+                      list(notes), llm=llm, notes=notes, data_name="CreditCard")
+    with pytest.raises(TargetError):
+        settle_target("With the CreditCard data, predict each applicant's age in years",
+                      list(notes), llm=llm, notes=notes, data_name="CreditCard")
+    assert len(scripted_llm.requests) == 2
