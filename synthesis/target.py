@@ -208,7 +208,8 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     """(column, why, LLM calls made). `notes` say what columns mean (from the package's
     documentation), `levels` the values of columns that have few."""
     notes, levels = notes or {}, levels or {}
-    clause = target_clause(text)
+    clauses = target_clauses(text)
+    clause = clauses[0] if clauses else ""
     _first_word_after_cue(text, columns)
     quotable = columns
     if forecasting:  # a series is predicted from its clock, never the clock itself
@@ -223,7 +224,6 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     named_after = _named_in_parentheses(text, columns)
     if named_after is not None:
         return named_after, f"named in parentheses ({named_after!r})", 0
-    clauses = target_clauses(text)
     _backticked_unknown(clauses, quotable, data_name)
     found = _in_clauses(clauses, columns, notes, levels, data_name) or _in_clauses(
         target_clauses(text, extended=True), columns, notes, levels, data_name,

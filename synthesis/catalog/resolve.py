@@ -178,8 +178,7 @@ def _missing_code_file(files: list[str], task_dir: Path) -> None:
     """The code beside a task that names no data reads a file that is not there: that file
     is what is missing."""
     for written in files:
-        path = Path(written.replace("\\", "/")).expanduser()
-        path = path if path.is_absolute() else task_dir / path
+        path = _code_path(written, task_dir)
         if not path.exists():
             raise DataError(f"The code beside the task reads the data file `{written}`, but "
                             f"{path} does not exist.", hint="Put the file there, or fix its "
@@ -285,12 +284,17 @@ def _case_insensitive(catalog: Catalog, kind: str, reference: str) -> CatalogEnt
                 None)
 
 
+def _code_path(written: str, task_dir: Path) -> Path:
+    """A path as the code beside the task writes it, relative to the task's folder."""
+    path = Path(written.replace("\\", "/")).expanduser()
+    return path if path.is_absolute() else task_dir / path
+
+
 def _read_by_code(files: list[str], task_dir: Path) -> CatalogEntry | None:
     """The one existing data file among those the code names, as an entry."""
     existing = []
     for written in files:
-        path = Path(written.replace("\\", "/")).expanduser()
-        path = path if path.is_absolute() else task_dir / path
+        path = _code_path(written, task_dir)
         if path.is_file() and path.resolve() not in existing:
             existing.append(path.resolve())
     if len(existing) != 1:

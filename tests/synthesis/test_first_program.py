@@ -160,15 +160,22 @@ def test_candidates_join_as_they_pass(scripted_llm: ScriptedOpenAI, gate: Callab
     assert run.result is not None and run.result.ok, run.error
 
 
-def test_cancel_mid_llm_leaves_the_recipe_program_whole(
-        scripted_llm: ScriptedOpenAI, gate: Callable[..., Gate], task: Path,
-        tmp_path: Path) -> None:
+def cancelled_at_the_model_slot(task: Path, opts: GenerateOptions,
+                                gate: Callable[..., Gate]) -> Run:
+    """A generation cancelled once the LLM is asked for the model slot, run to its end."""
     held = gate("model")
     cancel = threading.Event()
-    run = Run(task, options(scripted_llm, tmp_path), cancel)
+    run = Run(task, opts, cancel)
     reached(held, run)
     cancel.set()
     run.wait()
+    return run
+
+
+def test_cancel_mid_llm_leaves_the_recipe_program_whole(
+        scripted_llm: ScriptedOpenAI, gate: Callable[..., Gate], task: Path,
+        tmp_path: Path) -> None:
+    run = cancelled_at_the_model_slot(task, options(scripted_llm, tmp_path), gate)
     assert isinstance(run.error, Cancelled)
     program = tmp_path / "program"
     written = manifest(program)
@@ -190,12 +197,7 @@ def test_a_whole_program_of_the_same_task_stays_until_the_new_one_is_whole(
     assert first.ok
     before = {p: p.read_bytes() for p in first.program_dir.rglob("*.py")}
     shutil.rmtree(first.program_dir / ".text2ml" / "cache")  # real calls again
-    held = gate("model")
-    cancel = threading.Event()
-    run = Run(task, options(scripted_llm, tmp_path), cancel)
-    reached(held, run)
-    cancel.set()
-    run.wait()
+    run = cancelled_at_the_model_slot(task, options(scripted_llm, tmp_path), gate)
     assert isinstance(run.error, Cancelled)
     assert {p: p.read_bytes() for p in first.program_dir.rglob("*.py")} == before
 
