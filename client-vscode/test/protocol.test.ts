@@ -172,7 +172,11 @@ describe('the text2ml server, driven as the extension drives it', { skip }, () =
     assert.equal(values[0].kind === 'begin' && values[0].title, 'text2ml: generate ML program');
     assert.equal(values[0].kind === 'begin' && values[0].cancellable, true);
     assert.deepEqual(client().tracker.active(), []);
+    // Before the LLM was asked, the program from the recipe library was tested and opened.
+    assert.ok(client().messages.some((m) => m.message.includes('a tested program from the recipe library is ready')));
+    assert.deepEqual(client().shownDocuments.map((shown) => path.basename(decodeURIComponent(shown.uri))), ['pipeline.py']);
     client().progress.clear();
+    client().shownDocuments.length = 0;
   });
 
   test('a command refused by the server is an error response the extension shows in its words', async () => {
