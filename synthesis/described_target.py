@@ -32,7 +32,7 @@ CONCEPTS = [
     "sell sells sold sale sales selling",
     "churn churned churning leave leaves leaving left quit quits cancel cancels cancelled "
     "canceled attrition stay stays retained retention unsubscribe exited exit",
-    "fail fails failed failure failures break breaks broken breakdown fault faulty "
+    "fail fails failed failure failures break breaks broke broken breakdown fault faulty "
     "malfunction defect defective",
     "survive survives survived survival die died dies death dead alive",
     "default defaulted defaults repay repaid delinquent",

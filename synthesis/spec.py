@@ -24,6 +24,7 @@ from text2ml.synthesis.catalog.resolve import (
 from text2ml.synthesis.catalog.store import Catalog, full_catalog
 from text2ml.synthesis.grounding import DataSource, probe
 from text2ml.synthesis.records import TaskError
+from text2ml.synthesis.spelling import corrected
 from text2ml.synthesis.target import settle_target
 
 PROBLEM_TYPES = ("classification", "regression", "forecasting")
@@ -133,7 +134,9 @@ def problem_type_from_text(text: str) -> str | None:
     lowered = text.lower()
     if re.search(r"\bforecast|\bnext \w+ value|\bfuture value|\b(steps?|days?|weeks?|months?|"
                  r"quarters?|years?|hours?) ahead\b|\bnext \d+ (days|weeks|months|quarters|"
-                 r"years|hours)\b", lowered):
+                 r"years|hours)\b|\b(forward|ahead)\s+(by\s+)?(one|two|three|four|six|twelve|a|"
+                 r"an|\d+)\s+(steps?|days?|weeks?|months?|quarters?|years?|hours?)\b|"
+                 r"\bextrapolat", lowered):
         return "forecasting"
     if re.search(r"\bregress|\bpredict (the )?(price|amount|value|number)|\b(predict|estimat|model|"
                  r"forecast|tell|guess|say)\w*\s+(me\s+)?(how many|how much|the number of)\b",
@@ -231,21 +234,23 @@ def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
                         hint="Say what to predict, from which data, e.g. 'TASK: classify the "
                         "wine cultivar from sklearn.datasets.load_wine, measured by accuracy'.")
     catalog = catalog if catalog is not None else full_catalog(task_dir)
-    choice = resolve_data(task, catalog, task_dir, llm, code_files)
+    text = corrected(task)  # "predcit … from sckit-learn" reads as written right
+    choice = resolve_data(text, catalog, task_dir, llm, code_files)
     entry = choice.entry
     source = probe(DataSource.from_entry(entry), task_dir, work_dir)
     levels = {c["name"]: c.get("levels", []) for c in source.profile.get("columns", [])}
     target, target_why, calls = settle_target(
-        without_references(task), source.columns, entry.natural_target, llm,
-        forecasting=problem_type_from_text(task) == "forecasting",
+        without_references(corrected(text, source.columns)), source.columns,
+        entry.natural_target, llm,
+        forecasting=problem_type_from_text(text) == "forecasting",
         notes=entry.column_notes, levels=levels, data_name=entry.name,
         about=data_about(entry))
-    problem_type = settle_problem_type(task, source, target)
-    problem_type, metric = settle_metric(task, problem_type, "")
-    modality = settle_modality(task, source, problem_type, entry.package)
+    problem_type = settle_problem_type(text, source, target)
+    problem_type, metric = settle_metric(text, problem_type, "")
+    modality = settle_modality(text, source, problem_type, entry.package)
     rows = source.profile.get("rows")
     source.description = f"{entry.label()} (target `{target}`)"
-    named_metric = metric_from_text(task)
+    named_metric = metric_from_text(text)
     why = {"data": choice.why, "target": target_why,
            "metric": "named in the task" if named_metric == metric else
            f"the default for {problem_type}",

@@ -14,7 +14,7 @@ from typing import Any
 
 from text2ml.synthesis.catalog.column_notes import note_for
 from text2ml.synthesis.catalog.words import naming_words, same_word, squash, words
-from text2ml.synthesis.described_target import described_column, related_by_meaning
+from text2ml.synthesis.described_target import described_column, related_by_meaning, terms
 from text2ml.synthesis.records import TaskError
 
 QUOTED = re.compile(r"[`'\"“‘]([^`'\"”’\n]{1,60})[`'\"”’]")
@@ -32,18 +32,24 @@ WEAK = re.compile(r"\b(?:target|label)\s+[`'\"]?([A-Za-z_][\w.]*)", re.IGNORECAS
 GENERIC = re.compile(r"\bcolumn\s+[`'\"]?([A-Za-z_][\w.]*)|([A-Za-z_][\w.]*)[`'\"]?\s+column\b",
                      re.IGNORECASE)
 CUE = re.compile(r"\b(predict\w*|forecast\w*|classify\w*|estimat\w*|guess\w*|tell\w*|regress\w*|"
-                 r"determin\w*|detect\w*|model\w*|target\w*|label\w*|whether|which|how\s+many|"
+                 r"determin\w*|detect\w*|model\w*|explain\w*|target\w*|label\w*|whether|which|how\s+many|"
                  r"how\s+much|who|(?:figure|work|find)\s+out|identif\w*|flag\w*|spot|"
                  r"anticipat\w*|foresee\w*|how\s+(?:far|long|big|tall|fast|old|heavy|large|high|"
-                 r"deep|wide|strong|hot|cold|expensive|likely))\b", re.IGNORECASE)
+                 r"deep|wide|strong|hot|cold|expensive|likely)|extrapolat\w*|"
+                 # "project total payrolls forward one year"; not "my class project"
+                 r"project(?:s|ed|ing)?(?=\s[^.;\n]{0,60}\b(?:forward|ahead|into\s+the\s+future)"
+                 r"\b))\b", re.IGNORECASE)
 CLAUSE_END = re.compile(r"\b(from|using|based\s+on|given|with|out\s+of|by\s+means|on\s+the|"
                         r"as\s+a\s+function\s+of|in\s+terms\s+of|depending\s+on|against|"
-                        r"versus|vs)\b|[.;,:(?!]|\n\s*\n|\s-{1,2}\s",
+                        r"versus|vs)\b|\.(?=\s|$|[\"')\]])|[;,:(?!]|\n\s*\n|\s-{1,2}\s",
                         re.IGNORECASE)
+_YES_NO_START = re.compile(r"\s*(?:whether|if)\b", re.IGNORECASE)
+_INPUTS = re.compile(r"\b(?:from|using|given|based\s+on)\b", re.IGNORECASE)
+_REGRESSED_ON = re.compile(r"\s(?:on|by)\s")
 ARROW = re.compile(r"(?:->|→|=>)")  # "data/reviews.csv -> sentiment": what comes after is asked
 # "Will a Swiss woman take part in the labour market?": a yes/no question asks for its answer
 QUESTION = re.compile(r"(?:^|(?<=[.!?:\n]))\s*(?:will|would|does|did|do|is|are|was|were|can|"
-                      r"could|has|have)\s+([^?.\n]{3,160})\?", re.IGNORECASE)
+                      r"could|has|have)\s+((?:[^?.\n]|\n(?!\s*\n)){3,160})\?", re.IGNORECASE)
 _LEAD = re.compile(r"\s*(?:[:=]|is\b|are\b)\s*")  # "Target: the …" starts after the colon
 _UNIT = (r"(?:years?|months?|weeks?|days?|hours?|minutes?|seconds?|dollars?|euros?|pounds?|"
          r"cents?|percent|percentage|%|grams?|g|kg|kilograms?|mm|cm|metres?|meters?|km|miles?|"
@@ -57,6 +63,9 @@ ASIDES = re.compile(
     rf"|\b(?:(?:for|over|in|during|on)\s+(?:each\s+of\s+)?)?the\s+(?:next|coming|following)\s+"
     rf"(?:[\w-]+\s+)?{_UNIT}\b"
     rf"|\b[\w-]+\s+{_UNIT}\s+ahead\b"
+    rf"|\b(?:forward|ahead)\s+(?:by\s+)?(?:[\w-]+\s+)?{_UNIT}\b"
+    # where or over what rows it is asked: "the rainfall at each site"
+    r"|\b(?:at|for|per|in|across|of)\s+(?:each|every|any\s+given|a\s+given)\s+[\w-]+"
     r"|\b[A-Za-z]+['’]s\b", re.IGNORECASE)
 NOT_NAMES = {"the", "a", "an", "of", "to", "is", "that", "this", "it", "in", "named", "called"}
 NEVER_TARGETS = {"rownames", "index", "unnamed0"}
@@ -100,7 +109,21 @@ def mentioned(text: str, columns: list[str]) -> list[str]:
             position = joined.find(phrase) if phrase in joined else _squashed_at(
                 text_words, squash(column))
             hits.append((position, column))
+        elif (at := _abbreviated_at(text_words, column_words)) is not None:
+            hits.append((len(" ".join(text_words[:at])) + 1, column))
     return [c for _, c in sorted(hits)]
+
+
+def _abbreviated_at(text_words: list[str], column_words: list[str]) -> int | None:
+    """`pres.abs` ← "presence/absence", `max_temp` ← "maximum temperature": two words or
+    more, each the start (three letters or more) of the next word of the text."""
+    n = len(column_words)
+    if n < 2 or any(len(w) < 3 or not w.isalpha() for w in column_words):
+        return None
+    for i in range(len(text_words) - n + 1):
+        if all(text_words[i + k].startswith(w) for k, w in enumerate(column_words)):
+            return i
+    return None
 
 
 def _squashed_at(text_words: list[str], target: str) -> int:
@@ -137,16 +160,23 @@ def target_clauses(text: str, extended: bool = False) -> list[str]:
     short clause names nothing."""
     found: list[tuple[int, str]] = []
     for cue in [*CUE.finditer(text), *ARROW.finditer(text)]:
-        # "whether" stays: what follows it is a subject, then what is asked about it
-        start = cue.start() if cue.group(0).lower() == "whether" else cue.end()
+        # "whether" and "spot" stay: what follows is a subject, then what is asked about it
+        word = cue.group(0).lower()
+        keep = word in ("whether", "which") or _PICKED_OUT.match(text, cue.start())
+        start = cue.start() if keep else cue.end()
         start = _LEAD.match(text, start).end() if _LEAD.match(text, start) else start
         rest = text[start:]
         end = CLAUSE_END.search(rest)
-        if extended and end is not None and end.group(1):
-            further = CLAUSE_END.search(rest, end.end())
-            end = further
+        yes_no = word in ("whether", "which") or _YES_NO_START.match(rest)
+        if extended and end is not None and end.group(1) and yes_no:
+            end = CLAUSE_END.search(rest, end.end())  # "whether it comes | from Victoria"
+        elif word.startswith(("regress", "explain")) and (on := _REGRESSED_ON.search(
+                rest, 0, end.start() if end else len(rest))):
+            end = on  # "regress the score on beauty", "explain salary by sales"
         found.append((cue.start(), " ".join((rest[: end.start()] if end else rest).split())))
     for question in QUESTION.finditer(text):
+        if CUE.search(question.group(1)):  # "can we tell spam from …?" asks what its verb asks
+            continue
         found.append((question.start(1), "whether " + " ".join(question.group(1).split())))
     return [clause for _, clause in sorted(found) if clause]
 
@@ -170,11 +200,18 @@ def without_asides(clause: str) -> str:
 # "whether the arrestee was let go": the arrestee is who the row is about; what is asked
 # is what happened to them
 _SUBJECT = re.compile(r"\b((?:whether|if)\s+)(?:the|a|an|each|every|this|that|our|their|its|"
-                      r"his|her|one)\s+[\w-]+", re.IGNORECASE)
+                      r"his|her|one)\s+[\w-]+|^(which\s+)[\w-]+", re.IGNORECASE)
+# "flags machines about to fail", "spot customers likely to leave": the rows are the
+# subject; what is said of them is asked
+_PICKED_OUT = re.compile(r"\b((?:flag|identif|spot|detect|catch|find|pick)\w*\s+(?:out\s+)?)"
+                         r"(?:the\s+|which\s+|those\s+)?[\w-]+\s+(?=(?:that|which|who|about\s+to|"
+                         r"likely\s+to|going\s+to|set\s+to|expected\s+to|at\s+risk\s+of)\b)",
+                         re.IGNORECASE)
 
 
 def without_subject(clause: str) -> str:
-    return _SUBJECT.sub(r"\1", clause, count=1)
+    """"which tickets end up escalated" picks rows out: the tickets are never the answer."""
+    return _SUBJECT.sub(lambda m: m.group(1) or m.group(2), clause, count=1)
 
 
 def _said_of_the_subject(clause: str, named: str, columns: list[str], notes: dict[str, str],
@@ -184,6 +221,7 @@ def _said_of_the_subject(clause: str, named: str, columns: list[str], notes: dic
     it (`failed`) is asked. "whether the income exceeds 50K" says nothing another column
     holds, so the subject (`income`) stays."""
     rest = without_subject(clause)
+    rest = _PICKED_OUT.sub(r"\1", clause, count=1) if rest == clause else rest
     if rest == clause or mentioned(rest, [named]) or len(levels.get(named, [])) == 2:
         return None  # a yes/no subject ("did the grade improve") is itself the answer
     described = described_column(rest, columns, notes, levels, data_name)
@@ -214,10 +252,12 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     quotable = columns
     if forecasting:  # a series is predicted from its clock, never the clock itself
         columns = [c for c in columns if not TIME_COLUMNS.match(c)] or columns
-    quoted = [c for q in QUOTED.findall(text) if (c := find_column(q.strip(), quotable))]
+    quoted = [c for m in QUOTED.finditer(text)
+              if (c := find_column(m.group(1).strip(), quotable)) and not _among_inputs(text, m)]
     if quoted:
-        in_clause = [c for c in quoted if c in clause or mentioned(clause, [c])]
+        in_clause = [c for c in quoted if any(c in k or mentioned(k, [c]) for k in clauses)]
         return (in_clause or quoted)[0], f"quoted `{(in_clause or quoted)[0]}`", 0
+    quoted = [c for q in QUOTED.findall(text) if (c := find_column(q.strip(), quotable))]
     explicit = _explicit(text, columns)
     if explicit is not None:
         return explicit, "named as the column to predict", 0
@@ -227,12 +267,18 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     _backticked_unknown(clauses, quotable, data_name)
     found = _in_clauses(clauses, columns, notes, levels, data_name) or _in_clauses(
         target_clauses(text, extended=True), columns, notes, levels, data_name,
-        extended=True) or _in_clauses(_before_inputs(text), columns, notes, levels, data_name)
+        extended=True)
     if found is not None:
         return found
-    # a column named anywhere stands in only when no clause asks for something else: "predict
-    # each tree's age from its girth" does not ask for the girth
+    if quoted:  # quoted among the inputs ("from the counts of 'money'") only as a last word
+        return quoted[0], f"quoted `{quoted[0]}`", 0
+    # a column named elsewhere stands in only when no clause asks for something else:
+    # "predict each tree's age from its girth" does not ask for the girth
     asking = any(_content(without_asides(c), data_name) for c in clauses)
+    found = None if asking else _in_clauses(_before_inputs(text), columns, notes, levels,
+                                            data_name)
+    if found is not None:
+        return found
     hits = [] if asking else mentioned(_without_words(without_asides(text), data_name),
                                        columns)
     if len(hits) == 1:
@@ -272,13 +318,19 @@ def _in_clauses(clauses: list[str], columns: list[str], notes: dict[str, str],
     candidates = [c for c in columns if squash(c) not in NEVER_TARGETS]
     for clause in map(without_asides, clauses):
         hits = mentioned(clause, columns)
+        if hits and clause.lower().startswith("which ") and \
+                not mentioned(without_subject(clause), [hits[0]]):
+            clause = without_subject(clause)
+            hits = mentioned(clause, columns)
         if hits and not extended:
             about = _said_of_the_subject(clause, hits[0], candidates, notes, levels, data_name)
             if about is not None:
                 return about
             return hits[0], f"named after the verb ({hits[0]!r})", 0
-        if extended:  # the columns named past the end are inputs, not words of the target
-            clause = _without_words(clause, " ".join(hits))
+        if extended:  # the columns named after "from/using" are inputs, not the target
+            inputs = _INPUTS.search(clause)
+            named = mentioned(clause[inputs.start():], columns) if inputs else []
+            clause = _without_words(clause, " ".join(named))
         described = described_column(without_subject(clause), candidates, notes, levels,
                                      data_name)
         if described is not None:
@@ -291,6 +343,12 @@ def _in_clauses(clauses: list[str], columns: list[str], notes: dict[str, str],
 # is asked
 _PARENTHESISED = re.compile(CUE.pattern + r"[^.;:()\n]{0,80}?\(\s*[`'\"]?([A-Za-z_][\w.]*)"
                             r"[`'\"]?\s*\)", re.IGNORECASE)
+
+
+def _among_inputs(text: str, quote: re.Match[str]) -> bool:
+    """A quoted name after "from/using/given" in its own sentence: one of the inputs."""
+    sentence = re.split(r"[.;!?]\s|\n\s*\n", text[:quote.start()])[-1]
+    return _INPUTS.search(sentence) is not None
 
 
 def _named_in_parentheses(text: str, columns: list[str]) -> str | None:
@@ -335,10 +393,12 @@ def _asks_for_something_else(clauses: list[str], about: str | None, data_name: s
     if about is None:
         return False
     documented = set(words(about)) | set(words(data_name)) | CLASS_WORDS
+    concepts = {t for t in terms(about) if t.startswith("~")}  # "fuel economy" ~ mpg
     asked = [c for c in clauses if _content(c, data_name)]
     return bool(asked) and not any(
         any(same_word(w, d) or _same_start(w, d) for d in documented)
-        for c in asked for w in _content(c, data_name))
+        for c in asked for w in _content(c, data_name)) and not any(
+        concepts & set(terms(c)) for c in asked)
 
 
 # Words that ask for the class of a row, whatever a data set's documentation calls it

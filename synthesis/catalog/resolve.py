@@ -26,6 +26,7 @@ from text2ml.synthesis.catalog.store import DATA_FILE_SUFFIXES, Catalog, file_en
 from text2ml.synthesis.catalog.words import (
     ENGLISH_STOP_WORDS,
     PACKAGE_ALIASES,
+    TASK_WORDS,
     fold,
     naming_words,
     squash,
@@ -83,8 +84,8 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None,
     if not named:
         _missing_code_file(code_files or [], task_dir)
         likely = suggestions(text, catalog, index)
-        unknown = _quoted_unknown(text, catalog) or _unknown_before_data_word(text, catalog,
-                                                                              packages)
+        unknown = _quoted_unknown(text, catalog) or _unknown_before_data_word(
+            text, catalog, packages) or (packages and _unknown_after_the(text, catalog))
         if unknown:
             raise DataError(f"The task names “{unknown}”, but no installed data set or "
                             "workspace file has that name.", hint="Check the name (`text2ml "
@@ -93,7 +94,7 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None,
         raise DataError("The task does not say which data to use.",
                         hint=f"Name the data set in the task, or add a line `Data: …`. "
                         f"{_offer(likely)}".strip(), choices=likely)
-    _check_package_has_it(packages, named)
+    _check_package_has_it(packages, named, text, catalog)
     best = named[0]
     close = [r for r in named[1:MAX_CHOICES] if r.score >= CLOSE_SHARE * best.score]
     if not close or best.score >= CLEAR_MARGIN * close[0].score:
@@ -128,22 +129,36 @@ def _quoted_unknown(text: str, catalog: Catalog) -> str | None:
         name = match.group(1)
         if name.lower() not in known and fold(squash(name)) not in _PACKAGE_NAMES:
             return name
-    return None
+    loaders = {e.reference.rsplit(".", 1)[-1].lower() for e in catalog.entries}
+    # "(load_spaceships)": a loader's name, written as code, that no package has
+    return next((m.group(0) for m in LOADER_NAME.finditer(text)
+                 if m.group(0).lower() not in loaders), None)
+
+
+LOADER_NAME = re.compile(r"\b(?:load|fetch)_[a-z]\w{2,40}\b")
 
 
 _PACKAGE_NAMES = {fold(squash(a)) for p, aliases in PACKAGE_ALIASES.items() if p != "workspace"
                   for a in (p, *aliases)}  # "scikit-learn" squashes to one of them
 
 
-def _check_package_has_it(packages: PackagesNamed, named: list[Ranked]) -> None:
+def _check_package_has_it(packages: PackagesNamed, named: list[Ranked], text: str,
+                          catalog: Catalog) -> None:
     """"scikit-learn's built-in titanic data", "the Carseats data from the Ecdat package": a
     package is named but what the text names is in other packages only. Saying so beats
-    loading someone else's data."""
+    loading someone else's data. "the hedgehogs data set" that no package has is what the
+    writer means, whatever else the words of the text name."""
     if not packages or any(packages.holds(r.entry) for r in named):
         return
     listed = "; ".join(r.entry.label() for r in named[:3])
-    names = ", ".join(dict.fromkeys(r.entry.name for r in named[:3]))
     label = packages.label()
+    unknown = _unknown_after_the(text, catalog)
+    if unknown:
+        raise DataError(f"The task names {label}, but {label} has no data set “{unknown}”.",
+                        hint=f"Check the name (`text2ml spec` lists what is close), or add a "
+                        f"line `Data: …`. Close to the words of the task: {listed}.",
+                        choices=[r.entry for r in named[:3]])
+    names = ", ".join(dict.fromkeys(r.entry.name for r in named[:3]))
     raise DataError(f"The task names {label}, but {label} has no data set {names}.",
                     hint=f"Data of that name elsewhere: {listed}. Say which one, or add a line "
                     "`Data: …`.", choices=[r.entry for r in named[:3]])
@@ -170,6 +185,22 @@ def _unknown_before_data_word(text: str, catalog: Catalog, packages: PackagesNam
         name = match.group(1)
         if squash(name) not in known and fold(squash(name)) not in _PACKAGE_NAMES and \
                 name.lower() not in ENGLISH_STOP_WORDS:
+            return name
+    return None
+
+
+_THE_NAME_DATA = re.compile(r"\bthe\s+([A-Za-z][\w.-]{2,40})\s+(?:data\s*set|dataset|data|"
+                            r"table)\b", re.IGNORECASE)
+
+
+def _unknown_after_the(text: str, catalog: Catalog) -> str | None:
+    """"the hedgehogs data set": one word between "the" and a data word that names nothing."""
+    known = {squash(e.name) for e in catalog.entries} | {
+        squash(e.group) for e in catalog.entries if e.group}
+    for match in _THE_NAME_DATA.finditer(text):
+        name = match.group(1)
+        if squash(name) not in known and fold(squash(name)) not in _PACKAGE_NAMES and \
+                name.lower() not in ENGLISH_STOP_WORDS and name.lower() not in TASK_WORDS:
             return name
     return None
 

@@ -43,7 +43,8 @@ def open_llm(settings: LLMSettings, cache_dir: Path | None,
     endpoint = resolve_endpoint(settings, say)
     budget = Budget(settings.max_calls, settings.max_total_tokens)
     client = LLMClient(endpoint.base_url, settings.api_key, endpoint.model,
-                       timeout=settings.timeout, max_retries=settings.max_retries,
+                       timeout=settings.request_timeout,
+                       max_retries=settings.request_retries,
                        cache_dir=cache_dir, budget=budget, structured=endpoint.structured,
                        cancel=cancel)
     return client, endpoint

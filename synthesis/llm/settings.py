@@ -26,13 +26,18 @@ class SettingsError(UserError, ValueError):
     """A setting has a value text2ml cannot use."""
 
 
+ENDPOINT_TIMEOUT, EMBEDDED_TIMEOUT = 180.0, 900.0
+
+
 @dataclass(frozen=True)
 class LLMSettings:
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
     model: str | None = None
-    timeout: float = 180.0  # seconds per request; a small CPU model can take a while
-    max_retries: int = 3  # the openai client's own retries with backoff (timeouts, 429, 5xx)
+    # Seconds per request (None: 180 for an endpoint; 900 for the embedded model, whose one
+    # request at a time can take minutes on a loaded 2-core machine and is retried once).
+    timeout: float | None = None
+    max_retries: int | None = None  # the openai client's own retries (timeouts, 429, 5xx)
     max_calls: int | None = 200  # hard budget per run
     max_total_tokens: int | None = 2_000_000
     embedded_model: str = DEFAULT_MODEL  # a known model name or a .gguf path
@@ -40,6 +45,19 @@ class LLMSettings:
     @property
     def uses_embedded(self) -> bool:
         return not self.base_url and not self.api_key
+
+    @property
+    def request_timeout(self) -> float:
+        if self.timeout is not None:
+            return self.timeout
+        return EMBEDDED_TIMEOUT if self.uses_embedded else ENDPOINT_TIMEOUT
+
+    @property
+    def request_retries(self) -> int:
+        """Retrying a local server that timed out only queues the same work behind itself."""
+        if self.max_retries is not None:
+            return self.max_retries
+        return 1 if self.uses_embedded else 3
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)

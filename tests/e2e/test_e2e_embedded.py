@@ -20,9 +20,14 @@ def text2ml(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=1800)
 
 
+# One LLM candidate per slot but the model (two): every slot is still written by the real
+# model, in half the calls of the defaults, so the test holds on a loaded 2-core machine.
+FEWER = ("--candidates", "features=1,model=2,training=1,postprocess=1", "--repairs", "2")
+
+
 def test_generate_wine_program_with_embedded_model(tmp_path: Path) -> None:
     shutil.copy(EXAMPLES / "wine_cultivar.py", tmp_path / "task.py")
-    result = text2ml("generate", "task.py", "--out", "wine", "--json", cwd=tmp_path)
+    result = text2ml("generate", "task.py", "--out", "wine", "--json", *FEWER, cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["ok"] and summary["stats"]["llm_calls"] >= 5
@@ -36,8 +41,8 @@ def test_generate_wine_program_with_embedded_model(tmp_path: Path) -> None:
     own_tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "tests"], cwd=program,
                                capture_output=True, text=True, timeout=600)
     assert own_tests.returncode == 0, own_tests.stdout
-    again = text2ml("generate", "task.py", "--out", "wine", "--json", cwd=tmp_path)
+    again = text2ml("generate", "task.py", "--out", "wine", "--json", *FEWER, cwd=tmp_path)
     stats = json.loads(again.stdout.strip().splitlines()[-1])["stats"]
     # every reply that was used comes from the cache; one that could not be (cut off by
     # max_tokens, empty, unparsable) is not cached, so the re-run asks for it again
-    assert stats["cached_calls"] >= 4 and stats["llm_calls"] < summary["stats"]["llm_calls"]
+    assert stats["cached_calls"] >= 3 and stats["llm_calls"] < summary["stats"]["llm_calls"]

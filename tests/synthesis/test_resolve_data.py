@@ -185,3 +185,19 @@ def test_a_name_written_out_beats_its_words_met_apart(workspace: Path) -> None:
     with pytest.raises(DataError, match="does not say which data"):
         resolve_data("predict the price of a tooth brush; report R-squared", entries,
                      workspace)
+
+
+def test_a_loader_name_no_package_has_is_named_in_the_error(workspace: Path) -> None:
+    with pytest.raises(DataError, match="load_asteroids"):
+        resolve_data("# TASK: call load_asteroids() and tell which rocks hit the ground",
+                     catalog(workspace), workspace)
+    # a loader the catalog has is no error
+    text = "statsmodels macrodata via load_pandas: forecast realgdp"
+    assert resolve_data(text, catalog(workspace), workspace).entry.name == "macrodata"
+
+
+def test_the_data_set_a_named_package_lacks_is_named_as_written(workspace: Path) -> None:
+    # "housing" words name MASS/Boston's title, yet the writer asked for "marmots"
+    with pytest.raises(DataError, match="“marmots”"):
+        resolve_data("forecast the Boston housing values with the marmots data set from the "
+                     "stevedata package", catalog(workspace), workspace)

@@ -72,3 +72,15 @@ def test_extract_json() -> None:
         extract_json("no braces here")
     with pytest.raises(ValueError):
         extract_json('{"truncated": ')
+
+
+def test_the_embedded_model_gets_time_a_loaded_machine_needs(tmp_path: Path) -> None:
+    missing = tmp_path / "none.toml"
+    embedded = resolve_llm_settings({}, env={}, config=missing)
+    assert embedded.uses_embedded
+    assert (embedded.request_timeout, embedded.request_retries) == (900.0, 1)
+    remote = resolve_llm_settings({"base_url": "http://llm.example/v1"}, env={}, config=missing)
+    assert (remote.request_timeout, remote.request_retries) == (180.0, 3)
+    chosen = resolve_llm_settings({}, env={"TEXT2ML_TIMEOUT": "30", "TEXT2ML_MAX_RETRIES": "0"},
+                                  config=missing)
+    assert (chosen.request_timeout, chosen.request_retries) == (30.0, 0)

@@ -43,6 +43,10 @@ def test_metric_words(text: str, metric: str | None) -> None:
 
 def test_problem_type_words() -> None:
     assert problem_type_from_text("Forecast the next monthly value") == "forecasting"
+    assert problem_type_from_text("carry the series forward by 8 quarters") == "forecasting"
+    assert problem_type_from_text("extrapolate the visitor numbers") == "forecasting"
+    assert problem_type_from_text("a step forward in our pricing: predict price") != \
+        "forecasting"
     assert problem_type_from_text("Regression on the price") == "regression"
     assert problem_type_from_text("Classify the species") == "classification"
 

@@ -146,3 +146,80 @@ def test_an_llm_pick_must_fit_what_is_asked_not_the_data_name_or_a_unit(
         settle_target("With the CreditCard data, predict each applicant's age in years",
                       list(notes), llm=llm, notes=notes, data_name="CreditCard")
     assert len(scripted_llm.requests) == 2
+
+
+def test_a_question_may_run_over_a_line_break() -> None:
+    text = ('"""TASK: the member survey: has the respondent renewed the\n'
+            '    membership? Inputs: tenure, age."""')
+    assert target_clauses(text)[-1] == "whether the respondent renewed the membership"
+
+
+def test_where_or_over_which_rows_it_is_asked_is_no_target() -> None:
+    assert without_asides("the snowfall at each station") == "the snowfall"
+    assert without_asides("visitors for every museum") == "visitors"
+    # the owner of the asked quantity is not a column standing in for it
+    with pytest.raises(TargetError, match="snowfall"):
+        settle_target("forecast the snowfall at each station", ["station", "month", "depth"],
+                      data_name="alpine")
+
+
+def test_a_column_abbreviating_the_words_of_the_task() -> None:
+    columns = ["site", "resp.rate", "dist"]
+    assert settle_target("estimate respiration rate from site and distance", columns,
+                         data_name="lab")[0] == "resp.rate"
+    # words too short to abbreviate are no evidence
+    assert settle_target("estimate respiration rate from site", ["re.ra", "site", "y"],
+                         natural="y", data_name="lab")[0] != "re.ra"
+
+
+def test_rows_picked_out_are_the_subject_what_is_said_of_them_is_asked() -> None:
+    columns = ["pump", "vibration", "broke_down"]
+    levels = {"broke_down": ["no", "yes"]}
+    assert settle_target("We want to spot pumps that are likely to break down soon.",
+                         columns, levels=levels, data_name="plant")[0] == "broke_down"
+
+
+def test_documented_response_in_other_words_is_still_what_is_asked() -> None:
+    about = "Continuous target variable: mpg. Attributes: cylinders, weight."
+    assert settle_target("predict the car's fuel economy", ["x0", "x1", "target"],
+                         natural="target", about=about, data_name="cars")[0] == "target"
+    with pytest.raises(TargetError):
+        settle_target("predict the paint colour", ["x0", "x1", "target"], natural="target",
+                      about=about, data_name="cars")
+
+
+def test_regressed_on_and_explained_by_name_the_inputs_after_the_target() -> None:
+    columns = ["rent", "rooms", "floor_area", "district"]
+    assert settle_target("regress monthly rent on rooms, floor_area and district", columns,
+                         data_name="flats")[0] == "rent"
+    assert settle_target("Explain the rent by floor_area and rooms.", columns,
+                         data_name="flats")[0] == "rent"
+
+
+def test_a_quoted_column_among_the_inputs_is_not_the_target() -> None:
+    columns = ["clicks", "hour", "device", "bought"]
+    levels = {"bought": ["no", "yes"], "device": ["mobile", "desktop"]}
+    notes = {"bought": "whether the visit ended in a purchase"}
+    text = 'Tell who makes a purchase, from "clicks", "hour" and the device.'
+    assert settle_target(text, columns, notes=notes, levels=levels,
+                         data_name="shop")[0] == "bought"
+
+
+def test_a_question_about_what_we_can_do_asks_what_its_verb_asks() -> None:
+    text = "Can we predict the tip from the bill and the party size?"
+    assert target_clauses(text) == ["the tip"]
+
+
+def test_a_which_question_runs_on_to_what_is_said() -> None:
+    columns = ["ticket", "agent", "escalated", "wait_minutes"]
+    levels = {"escalated": ["no", "yes"]}
+    assert settle_target("Which tickets end up with the case escalated? Use wait_minutes.",
+                         columns, levels=levels, data_name="helpdesk")[0] == "escalated"
+
+
+def test_a_quantity_the_data_lacks_is_not_found_among_the_inputs() -> None:
+    # only a yes/no or which clause runs on past "from": here "from" starts the inputs
+    columns = ["family", "father", "mother", "avgParentHeight", "kidHeight", "gender"]
+    with pytest.raises(TargetError, match="weight"):
+        settle_target("with the family heights table, estimate each kid's adult weight from "
+                      "the parents' heights", columns, data_name="heights")
