@@ -149,7 +149,8 @@ def markdown(label: str, cases: list[Case], results: dict[str, dict[str, Any]]) 
                   ""]
     # held-out cases are counted above but never listed: a failure read is a case tuned on
     lines += ["Held out, by writer. The first writers' held-out failures were read in earlier "
-              "tables, and three of the third writer's; the fourth writer's never were:", ""]
+              "tables, and three of the third writer's; the fourth and fifth writers' never "
+              "were:", ""]
     for source in sorted({c.source_file for c in cases if c.held_out}):
         s = summarize([c for c in cases if c.held_out and c.source_file == source], results)
         lines.append(f"- `{source}`: understood {s['understood']}/{s['good']}, wrong "
