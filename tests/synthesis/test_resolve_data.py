@@ -201,3 +201,14 @@ def test_the_data_set_a_named_package_lacks_is_named_as_written(workspace: Path)
     with pytest.raises(DataError, match="“marmots”"):
         resolve_data("forecast the Boston housing values with the marmots data set from the "
                      "stevedata package", catalog(workspace), workspace)
+
+
+def test_the_package_named_wins_over_an_r_group_of_the_same_name(workspace: Path) -> None:
+    loader = CatalogEntry(kind="loader", reference="palmerpenguins.load_penguins",
+                          package="palmerpenguins", name="penguins",
+                          title="Load and return the penguins dataset")
+    entries = [loader, rdata("palmerpenguins", "penguins", "Size measurements for adult "
+                             "foraging penguins near Palmer Station, Antarctica")]
+    text = "tell the penguin species from bill and flipper sizes, palmerpenguins data"
+    found = resolve_data(text, Catalog(workspace_files(workspace) + entries), workspace)
+    assert found.entry.reference == "palmerpenguins.load_penguins"
