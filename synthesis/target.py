@@ -162,12 +162,13 @@ def target_clauses(text: str, extended: bool = False) -> list[str]:
     for cue in [*CUE.finditer(text), *ARROW.finditer(text)]:
         # "whether" and "spot" stay: what follows is a subject, then what is asked about it
         word = cue.group(0).lower()
-        keep = word in ("whether", "which") or _PICKED_OUT.match(text, cue.start())
+        subject_first = word in ("whether", "which")
+        keep = subject_first or _PICKED_OUT.match(text, cue.start())
         start = cue.start() if keep else cue.end()
         start = _LEAD.match(text, start).end() if _LEAD.match(text, start) else start
         rest = text[start:]
         end = CLAUSE_END.search(rest)
-        yes_no = word in ("whether", "which") or _YES_NO_START.match(rest)
+        yes_no = subject_first or _YES_NO_START.match(rest)
         if extended and end is not None and end.group(1) and yes_no:
             end = CLAUSE_END.search(rest, end.end())  # "whether it comes | from Victoria"
         elif word.startswith(("regress", "explain")) and (on := _REGRESSED_ON.search(
@@ -252,12 +253,13 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     quotable = columns
     if forecasting:  # a series is predicted from its clock, never the clock itself
         columns = [c for c in columns if not TIME_COLUMNS.match(c)] or columns
-    quoted = [c for m in QUOTED.finditer(text)
-              if (c := find_column(m.group(1).strip(), quotable)) and not _among_inputs(text, m)]
-    if quoted:
-        in_clause = [c for c in quoted if any(c in k or mentioned(k, [c]) for k in clauses)]
-        return (in_clause or quoted)[0], f"quoted `{(in_clause or quoted)[0]}`", 0
-    quoted = [c for q in QUOTED.findall(text) if (c := find_column(q.strip(), quotable))]
+    found_quoted = [(c, _among_inputs(text, m)) for m in QUOTED.finditer(text)
+                    if (c := find_column(m.group(1).strip(), quotable))]
+    quoted = [c for c, _ in found_quoted]  # those among the inputs count only as a last word
+    asked = [c for c, among_inputs in found_quoted if not among_inputs]
+    if asked:
+        in_clause = [c for c in asked if any(c in k or mentioned(k, [c]) for k in clauses)]
+        return (in_clause or asked)[0], f"quoted `{(in_clause or asked)[0]}`", 0
     explicit = _explicit(text, columns)
     if explicit is not None:
         return explicit, "named as the column to predict", 0

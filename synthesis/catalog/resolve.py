@@ -94,13 +94,7 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None,
         raise DataError("The task does not say which data to use.",
                         hint=f"Name the data set in the task, or add a line `Data: …`. "
                         f"{_offer(likely)}".strip(), choices=likely)
-    if packages and not any(packages.holds(r.entry) for r in named):
-        # "palmerpenguins data": the R group of that name witnesses more strongly than
-        # the word "penguin" does for the package's own loader; the package named wins
-        # the package's own copy of the same data set, never another of its data sets
-        same = {r.entry.name.lower() for r in named}
-        named = [r for r in index.named(text, among=True) if packages.holds(r.entry)
-                 and r.entry.name.lower() in same] or named
+    named = _the_package_copy(packages, named, index, text)
     _check_package_has_it(packages, named, text, catalog)
     best = named[0]
     close = [r for r in named[1:MAX_CHOICES] if r.score >= CLOSE_SHARE * best.score]
@@ -147,6 +141,18 @@ LOADER_NAME = re.compile(r"\b(?:load|fetch)_[a-z]\w{2,40}\b")
 
 _PACKAGE_NAMES = {fold(squash(a)) for p, aliases in PACKAGE_ALIASES.items() if p != "workspace"
                   for a in (p, *aliases)}  # "scikit-learn" squashes to one of them
+
+
+def _the_package_copy(packages: PackagesNamed, named: list[Ranked], index: Index, text: str
+                      ) -> list[Ranked]:
+    """"palmerpenguins data": the R group of that name witnesses more strongly than the word
+    "penguin" does for the package's own loader. The package named wins with its own copy
+    of the same data set, never with another of its data sets."""
+    if not packages or any(packages.holds(r.entry) for r in named):
+        return named
+    same = {r.entry.name.lower() for r in named}
+    return [r for r in index.named(text, among=True) if packages.holds(r.entry)
+            and r.entry.name.lower() in same] or named
 
 
 def _check_package_has_it(packages: PackagesNamed, named: list[Ranked], text: str,
