@@ -2,6 +2,10 @@
 in-process, plus what text2ml needs around it: an idle watchdog that stops the server when
 nobody has used it for a while, a clear exit code when the port is taken, and a speed endpoint.
 
+A completion whose HTTP client has gone (cancelled, timed out, killed) stops at its next token:
+llama.cpp's server only notices a disconnect between the chunks of a streamed reply, and runs a
+plain one to its end, for nobody, while the next client waits behind it (`ClientGoneWatch`).
+
 Run by `text2ml.synthesis.llm.embedded` as a detached child; `text2ml llm serve` runs it in the
 foreground. Exit codes: 0 clean stop (signal or idle), 2 bad arguments, 3 model failed to
 load, 4 port taken.
@@ -10,6 +14,7 @@ load, 4 port taken.
 from __future__ import annotations
 
 import argparse
+import contextvars
 import errno
 import os
 import socket
@@ -18,6 +23,11 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[dict[str, Any], Receive, Send], Awaitable[None]]
 
 EXIT_MODEL_FAILED = 3
 EXIT_PORT_TAKEN = 4
@@ -30,6 +40,12 @@ STATS_PATH = "/text2ml/stats"
 # the logits buffer (n_batch x vocabulary floats, ~300 MB for Qwen), so the budget below is
 # checked against the full entry size by `_full_size_ram_cache`.
 DEFAULT_CACHE_BYTES = 1 << 30
+COMPLETION_PATHS = frozenset({"/v1/chat/completions", "/v1/completions"})
+# Set while the client of this request has gone. A context variable, because it must follow the
+# request from the ASGI layer into the worker thread that runs the completion (anyio copies the
+# context into it), past llama.cpp's routes, which pass no such thing along.
+CLIENT_GONE: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar(
+    "text2ml_client_gone", default=None)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -93,6 +109,97 @@ class IdleWatchdog:
             time.sleep(min(remaining, 5.0) + 0.05)
 
 
+class ClientGoneWatch:
+    """ASGI middleware: sets the request's `CLIENT_GONE` event when its client disconnects.
+
+    The body is read first and replayed to the app, so that the one reader of the server's
+    `receive` afterwards is the watcher, which waits for `http.disconnect` (uvicorn sends it
+    when the connection closes, or once the response is complete)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] not in COMPLETION_PATHS:
+            await self.app(scope, receive, send)
+            return
+        import anyio
+
+        gone = threading.Event()
+        body = await _read_body(receive, gone)
+        left = anyio.Event()
+
+        async def watch() -> None:
+            while not gone.is_set():
+                if (await receive())["type"] == "http.disconnect":
+                    gone.set()
+            left.set()
+
+        async def replay() -> Message:
+            if body:
+                return body.pop(0)
+            if not gone.is_set():  # answers at once when gone, even to a cancelled poll
+                await left.wait()
+            return {"type": "http.disconnect"}
+
+        token = CLIENT_GONE.set(gone)
+        try:
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(watch)
+                await self.app(scope, replay, send)
+                tasks.cancel_scope.cancel()
+        finally:
+            CLIENT_GONE.reset(token)
+
+
+async def _read_body(receive: Receive, gone: threading.Event) -> list[Message]:
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            gone.set()
+            return messages
+        messages.append(message)
+        if not message.get("more_body", False):
+            return messages
+
+
+class StopForGoneClients:
+    """Wraps a model's `create_completion` (the one call every chat handler of llama-cpp-python
+    ends in) with a stopping criterion that ends the completion once its client has gone.
+    A stop ends it as "stop" with the text so far; nobody reads that reply."""
+
+    def __init__(self, model: Any) -> None:
+        self.stopped = 0
+        self._lock = threading.Lock()
+        self._create = model.create_completion
+        model.create_completion = self.create_completion
+
+    def create_completion(self, *args: Any, **kwargs: Any) -> Any:
+        gone = CLIENT_GONE.get()
+        if gone is not None:
+            import llama_cpp
+
+            given = kwargs.get("stopping_criteria") or []
+            kwargs["stopping_criteria"] = llama_cpp.StoppingCriteriaList(
+                [*given, self._criterion(gone)])
+        return self._create(*args, **kwargs)
+
+    def _criterion(self, gone: threading.Event) -> Callable[[Any, Any], bool]:
+        told = threading.Event()
+
+        def client_gone(_input_ids: Any, _logits: Any) -> bool:
+            if gone.is_set() and not told.is_set():
+                told.set()
+                with self._lock:
+                    self.stopped += 1
+                print("text2ml: the client of a completion has gone; stopped generating",
+                      file=sys.stderr, flush=True)
+            return gone.is_set()
+
+        return client_gone
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind before loading the model, so a taken port fails in a second, not after a load."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -136,6 +243,7 @@ def build_app(args: argparse.Namespace, watchdog: IdleWatchdog) -> Any:
     model = llama_app._llama_proxy()  # the module keeps the proxy it built as a global
     if args.cache_bytes > 0:
         model.set_cache(_full_size_ram_cache(llama_cpp, args.cache_bytes))
+    gone_clients = StopForGoneClients(model)
 
     @app.middleware("http")
     async def track_activity(request: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -156,8 +264,10 @@ def build_app(args: argparse.Namespace, watchdog: IdleWatchdog) -> Any:
         perf = llama_cpp.llama_perf_context(model.ctx)
         return {"model": args.alias, "prompt_tokens": perf.n_p_eval, "prompt_ms": perf.t_p_eval_ms,
                 "generated_tokens": perf.n_eval, "generation_ms": perf.t_eval_ms,
-                "idle_s": watchdog.idle_for(), "idle_timeout_s": watchdog.timeout}
+                "idle_s": watchdog.idle_for(), "idle_timeout_s": watchdog.timeout,
+                "stopped_for_gone_clients": gone_clients.stopped}
 
+    app.add_middleware(ClientGoneWatch)  # added last: the outermost, so it sees every message
     return app
 
 

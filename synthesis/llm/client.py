@@ -5,10 +5,18 @@ On top of it: a response cache (a re-run with the same inputs makes no call), to
 accounting, a hard budget, errors that say what to do, and cancel: with a `cancel` event,
 a request in flight is abandoned the moment it is set (its connection closed), instead of
 waiting out the server, the timeout and the retries.
+
+Requests run on the async client, on an event loop thread of the client's own. The reason is
+cancel: the server stops generating only when it sees the connection close, and a socket that
+another thread is blocked reading is not closed by the kernel until that read returns (closing
+the sync client from the cancelling thread sent nothing, and a 0.5B server went on for ~2000
+tokens: issue 17). Cancelling the request's task closes its socket from the loop that reads it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import hashlib
 import json
 import threading
@@ -115,8 +123,9 @@ class LLMClient:
         self.budget = budget or Budget()
         self.usage = Usage()
         self._lock = threading.Lock()
-        self._client = openai.OpenAI(base_url=base_url, api_key=api_key or NO_KEY,
-                                     timeout=timeout, max_retries=max_retries)
+        self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or NO_KEY,
+                                          timeout=timeout, max_retries=max_retries)
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     def chat(self, messages: list[dict[str, str]], *, temperature: float = 0.2,
              seed: int | None = None, max_tokens: int = 1024,
@@ -156,49 +165,48 @@ class LLMClient:
                                  "(raise TEXT2ML_MAX_TOKENS)")
 
     def _create_or_cancel(self, *request: Any) -> Any:
-        """`_create` on a thread of its own, so the caller can stop waiting on cancel; the
-        abandoned thread ends once its closed connection fails (it is a daemon either way)."""
-        if self.cancel is None:
-            return self._create(*request)
+        """`_create` on the client's loop; the caller stops waiting on cancel, and cancelling
+        the task closes the request's connection, so the server stops generating for it."""
         self._raise_if_cancelled()
-        outcome: dict[str, Any] = {}
-        finished = threading.Event()
+        call = asyncio.run_coroutine_threadsafe(self._create(*request), self._event_loop())
+        try:
+            while not concurrent.futures.wait([call], timeout=CANCEL_POLL_SECONDS).done:
+                self._raise_if_cancelled()
+        except BaseException:  # cancel, or Ctrl-C in the waiting thread: drop the request
+            call.cancel()
+            raise
+        return call.result()
 
-        def call() -> None:
-            try:
-                outcome["completion"] = self._create(*request)
-            except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
-                outcome["error"] = exc
-            finally:
-                finished.set()
-
-        threading.Thread(target=call, daemon=True, name="text2ml-llm-call").start()
-        while not finished.wait(CANCEL_POLL_SECONDS):
-            self._raise_if_cancelled()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["completion"]
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop every request of this client runs on (the async client and its connection
+        pool belong to one loop), on a daemon thread started by the first request."""
+        with self._lock:
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+                threading.Thread(target=self._loop.run_forever, daemon=True,
+                                 name="text2ml-llm-loop").start()
+            return self._loop
 
     def _raise_if_cancelled(self) -> None:
         if self.cancel is not None and self.cancel.is_set():
-            self._client.close()  # drops the connection: the server may stop generating
             raise Cancelled("generation was cancelled")
 
-    def _create(self, messages: list[dict[str, str]], temperature: float, seed: int | None,
-                max_tokens: int, json_schema: dict[str, Any] | None) -> Any:
+    async def _create(self, messages: list[dict[str, str]], temperature: float,
+                      seed: int | None, max_tokens: int,
+                      json_schema: dict[str, Any] | None) -> Any:
         extra: dict[str, Any] = {}
         if json_schema is not None and self.structured != "none":
             extra["response_format"] = self._response_format(json_schema)
         if seed is not None:
             extra["seed"] = seed
         try:
-            return self._client.chat.completions.create(
+            return await self._client.chat.completions.create(
                 model=self.model, messages=messages,  # type: ignore[arg-type]
                 temperature=temperature, max_tokens=max_tokens, **extra)
         except openai.BadRequestError as exc:
             if "response_format" in extra:
                 self.structured = "none"  # this server has no constrained decoding: parse leniently
-                return self._create(messages, temperature, seed, max_tokens, json_schema)
+                return await self._create(messages, temperature, seed, max_tokens, json_schema)
             raise LLMError(f"the LLM at {self.base_url} refused the request: {_detail(exc)}") \
                 from exc
         except openai.APIStatusError as exc:

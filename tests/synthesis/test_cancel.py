@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -82,3 +83,42 @@ def test_ctrl_c_stops_text2ml_generate_while_the_llm_stalls(stalled: ScriptedOpe
     ran = subprocess.run([sys.executable, "pipeline.py"], cwd=program, text=True,
                          capture_output=True, timeout=600)
     assert ran.returncode == 0 and '"score"' in ran.stdout, ran.stderr
+
+
+def _read_request(conn: socket.socket) -> None:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += conn.recv(65536)
+    head, body = data.split(b"\r\n\r\n", 1)
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                  if line.lower().startswith(b"content-length:"))
+    while len(body) < length:
+        body += conn.recv(65536)
+
+
+def test_cancel_closes_the_connection_the_server_sees(tmp_path: Path) -> None:
+    """Issue 17: the server stops generating only once it sees the connection close. Closing
+    the sync client from the cancelling thread sent nothing while another thread was blocked
+    reading the socket; the server saw the close only at the timeout (900 s)."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    cancel = threading.Event()
+    seen: list[bytes] = []
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            _read_request(conn)
+            cancel.set()
+            conn.settimeout(BOUND)
+            seen.append(conn.recv(1))  # b"" once the client has closed its end
+
+    server = threading.Thread(target=serve, daemon=True)
+    server.start()
+    client = LLMClient(f"http://127.0.0.1:{port}/v1", None, "m", timeout=STALL, max_retries=0,
+                       cancel=cancel)
+    with pytest.raises(Cancelled):
+        client.chat([{"role": "user", "content": "write the model"}])
+    server.join(BOUND)
+    listener.close()
+    assert seen == [b""]
