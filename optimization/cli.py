@@ -26,7 +26,8 @@ def _options(args: argparse.Namespace) -> OptimizeOptions:
     return OptimizeOptions(trials=args.trials, timeout=args.timeout, jobs=args.jobs,
                            storage=args.storage, seed=args.seed,
                            trial_timeout=args.trial_timeout, memory_mb=args.memory_mb,
-                           proxies=not args.no_proxies, heartbeat=args.heartbeat)
+                           proxies=not args.no_proxies, heartbeat=args.heartbeat,
+                           ensemble=getattr(args, "ensemble", OptimizeOptions.ensemble))
 
 
 def _cancel_on_ctrl_c() -> threading.Event:
@@ -65,7 +66,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
         print(json.dumps(summary))
     else:
         test = f"{result.test_score:.4f}" if result.test_score is not None else "not scored"
-        print(f"best valid {result.metric}: {result.best_value:.4f}  test: {test}  "
+        kept = " (the ensemble)" if (result.ensemble or {}).get("kept") else ""
+        print(f"best valid {result.metric}: {result.best_value:.4f}  test{kept}: {test}  "
               f"({result.n_complete} complete, {result.n_pruned} pruned, "
               f"{result.n_failed} failed)\nreport: {result.report_path}")
     return 0
@@ -119,6 +121,9 @@ def add_optimize_commands(subparsers: Any) -> None:
                           help="Optuna storage URL (default: sqlite in <dir>/.text2ml/study.db; "
                           "journal:///path for a journal file; postgresql://... or "
                           "grpc://HOST:PORT (text2ml storage-proxy) to share)")
+    optimize.add_argument("--ensemble", type=int, default=OptimizeOptions.ensemble,
+                          help="after the study, the greedy ensemble chooses among this many "
+                          "best distinct trials, kept where it wins on validation (0: none)")
     optimize.set_defaults(func=cmd_optimize)
     worker = subparsers.add_parser("worker", help="join a program's study on a shared storage")
     _common(worker, None, "stop after this many trials of this worker (default: when the "

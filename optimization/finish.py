@@ -1,12 +1,16 @@
-"""The end of a study: refit the best on train+valid, score test once, write the results."""
+"""The end of a study: refit the best on train+valid, score test once, try the greedy
+ensemble of the best trials, write the results."""
 
 from __future__ import annotations
 
 import json
+import threading
+from typing import Any
 
 import optuna
 from optuna.trial import TrialState
 
+from text2ml.optimization.ensemble import build_ensemble
 from text2ml.optimization.evaluation import describe_evaluation
 from text2ml.optimization.program_info import ProgramInfo
 from text2ml.optimization.report import write_report
@@ -16,6 +20,10 @@ from text2ml.optimization.types import OptimizeError, OptimizeOptions, OptimizeR
 from text2ml.optimization.worker_process import WorkerLost, WorkerProcess
 from text2ml.synthesis.files import write_atomic
 from text2ml.synthesis.layout import BEST_PARAMS, REPORT, read_program_json
+
+# what best_params.json keeps of a kept ensemble: pipeline.py reads its members
+ENSEMBLE_SAVED = ("members", "valid_score", "single_valid_score", "test_score", "evaluation",
+                  "rounds")
 
 
 def trial_counts(study: optuna.Study) -> dict[str, int]:
@@ -40,15 +48,20 @@ def score_test(info: ProgramInfo, choice: dict, params: dict,
     return reply["value"], "", reply
 
 
-def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
-                 cancelled: bool) -> OptimizeResult:
-    counts = trial_counts(study)
+def _start_summary(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
+                   counts: dict[str, int]) -> dict[str, Any]:
     program = read_program_json(info.program_dir) or {}
-    summary = {"task": program.get("task", ""), "metric": info.metric,
-               "direction": info.direction, "evaluation": describe_evaluation(study),
-               "counts": {k: v for k, v in counts.items() if v},
-               "storage": shown_url(options.storage or default_storage_url(info.program_dir)),
-               "best_value": None, "best": None, "test_score": None, "test_note": ""}
+    return {"task": program.get("task", ""), "metric": info.metric,
+            "direction": info.direction, "evaluation": describe_evaluation(study),
+            "counts": {k: v for k, v in counts.items() if v},
+            "storage": shown_url(options.storage or default_storage_url(info.program_dir)),
+            "best_value": None, "best": None, "test_score": None, "test_note": ""}
+
+
+def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
+                 cancelled: bool, cancel: threading.Event | None = None) -> OptimizeResult:
+    counts = trial_counts(study)
+    summary = _start_summary(info, study, options, counts)
     report_path = info.program_dir / REPORT
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
     if not complete:
@@ -65,20 +78,40 @@ def finish_study(info: ProgramInfo, study: optuna.Study, options: OptimizeOption
     if cancelled:
         summary["test_note"] = "not scored: the run was cancelled (re-run to resume and finish)"
     else:
-        test_score, summary["test_note"], reply = score_test(info, choice, params, options)
-        summary["test_score"] = test_score
-        if reply.get("baseline"):
-            summary["test_result"] = {"metric": info.metric, "score": test_score,
-                                      "split": "test", "baseline": reply["baseline"],
-                                      "beats_baseline": reply.get("beats_baseline")}
-        saved = {"choice": choice, "params": params, "metric": info.metric,
-                 "direction": info.direction, "best_value": best.value,
-                 "test_score": test_score, "n_trials": sum(counts.values()),
-                 "trial": best.number, "evaluation": summary["evaluation"],
-                 "baseline": reply.get("baseline"),
-                 "study": study.study_name}
-        write_atomic(info.program_dir / BEST_PARAMS, json.dumps(saved, indent=2) + "\n")
+        test_score = _score_and_save(info, study, options, cancel, summary, counts)
     write_report(report_path, study, summary)
     return OptimizeResult(best.value, {"choice": choice, "params": params}, test_score,
                           report_path, sum(counts.values()), counts["COMPLETE"], counts["FAIL"],
-                          counts["PRUNED"], info.metric, info.direction)
+                          counts["PRUNED"], info.metric, info.direction,
+                          summary.get("ensemble"))
+
+
+def _score_and_save(info: ProgramInfo, study: optuna.Study, options: OptimizeOptions,
+                    cancel: threading.Event | None, summary: dict[str, Any],
+                    counts: dict[str, int]) -> float | None:
+    """Score the best on test, try the ensemble, write best_params.json; the test score of
+    what pipeline.py now runs (the ensemble when it was kept)."""
+    best, choice, params = study.best_trial, summary["best"]["choice"], summary["best"]["params"]
+    test_score, summary["test_note"], reply = score_test(info, choice, params, options)
+    summary["test_score"] = test_score
+    if reply.get("baseline"):
+        summary["test_result"] = {"metric": info.metric, "score": test_score,
+                                  "split": "test", "baseline": reply["baseline"],
+                                  "beats_baseline": reply.get("beats_baseline")}
+    ensemble = build_ensemble(info, study, options, cancel) if options.ensemble >= 2 else None
+    summary["ensemble"] = ensemble
+    kept = ensemble is not None and ensemble["kept"]
+    if kept:  # the baseline warning is about the program that runs
+        summary["test_result"] = ensemble["test_result"]
+    runs = ensemble["test_score"] if kept else test_score
+    saved = {**summary["best"], "metric": info.metric,
+             "direction": info.direction, "best_value": best.value,
+             "test_score": runs, "n_trials": sum(counts.values()),
+             "trial": best.number, "evaluation": summary["evaluation"],
+             "baseline": reply.get("baseline"),
+             "study": study.study_name}
+    if kept:
+        saved["ensemble"] = {**{key: ensemble[key] for key in ENSEMBLE_SAVED},
+                             "single_test_score": test_score}
+    write_atomic(info.program_dir / BEST_PARAMS, json.dumps(saved, indent=2) + "\n")
+    return runs

@@ -75,9 +75,44 @@ def _failures(study: optuna.Study) -> list[tuple[str, int]]:
     return reasons.most_common(8)
 
 
+def _member_label(choice: dict[str, str]) -> str:
+    return " / ".join(f"{slot} {name}" for slot, name in choice.items())
+
+
+def ensemble_lines(ensemble: dict[str, Any] | None, metric: str,
+                   single_test: float | None) -> list[str]:
+    """The report's ensemble section: what it gained on validation and its test score
+    beside the best single program's, or why it was not kept."""
+    if ensemble is None:
+        return []
+    lines = ["## Ensemble", ""]
+    if ensemble.get("valid_score") is not None:
+        gain = ensemble["valid_score"] - ensemble["single_valid_score"]
+        lines.append(
+            f"Greedy selection with replacement ({ensemble['rounds']} rounds) over the "
+            f"{ensemble['considered']} best distinct trials' {ensemble['evaluation']}: "
+            f"validation {metric} **{ensemble['valid_score']:.4f}** against "
+            f"{ensemble['single_valid_score']:.4f} for the best single program on the same "
+            f"predictions ({gain:+.4f}).")
+    if ensemble["kept"]:
+        single = f"{single_test:.4f}" if single_test is not None else "not scored"
+        lines += ["", f"Kept: test {metric} **{ensemble['test_score']:.4f}** against {single} "
+                  "for the best single program (both refit on train+valid). `pipeline.py` "
+                  "runs this ensemble (`best_params.json`, \"ensemble\").", "",
+                  "| weight | trial | candidates | alone on validation |", "|---:|---:|---|---:|"]
+        lines += [f"| {m['weight']:.2f} | {m['trial']} | {_member_label(m['choice'])} | "
+                  f"{m['alone']:.4f} |" for m in ensemble["members"]]
+    else:
+        lines += ["", f"{ensemble['note'][:1].upper()}{ensemble['note'][1:]}; `pipeline.py` "
+                  "runs the best single program."]
+    dropped = [f"- dropped {reason}" for reason in ensemble.get("dropped", [])]
+    return [*lines, *([""] + dropped if dropped else []), ""]
+
+
 def write_report(path: Path, study: optuna.Study, summary: dict[str, Any]) -> Path:
     """summary: task, metric, direction, evaluation, counts, best_value, best, test_score,
-    test_note, storage, and test_result (the test line of pipeline.py, with its baseline)."""
+    test_note, storage, test_result (the test line of what pipeline.py runs, with its
+    baseline), and ensemble (finish.build_ensemble's summary, when one was tried)."""
     path.parent.mkdir(parents=True, exist_ok=True)  # absent when the study lives elsewhere
     notes = save_plots(study, path.parent)
     counts = summary["counts"]
@@ -104,8 +139,13 @@ def write_report(path: Path, study: optuna.Study, summary: dict[str, Any]) -> Pa
                       "split scored once)" if summary.get("test_score") is not None
                       else summary.get("test_note", "not scored")),
                   *([f"- Test {baseline_line(test_result)}"] if baseline_line(test_result)
-                    else []), "",
+                    else []),
+                  *(["- `pipeline.py` runs the ensemble below instead: it beat this program "
+                     "on validation"] if (summary.get("ensemble") or {}).get("kept") else []),
+                  "",
                   "```json", json.dumps(summary["best"], indent=2), "```", ""]
+        lines += ensemble_lines(summary.get("ensemble"), summary["metric"],
+                                summary.get("test_score"))
     lines += ["## Leaderboard of candidates", "",
               "| rank | candidates | best | trials | complete | pruned | failed |",
               "|---:|---|---:|---:|---:|---:|---:|"]

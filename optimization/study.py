@@ -186,4 +186,5 @@ def optimize_program(program_dir: Path, options: OptimizeOptions, *,
     finally:
         if mirror is not None:
             mirror.close()
-    return finish_study(info, study, options, cancelled=bool(cancel and cancel.is_set()))
+    return finish_study(info, study, options, cancelled=bool(cancel and cancel.is_set()),
+                        cancel=cancel)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from optuna.trial import TrialState
 
@@ -31,6 +32,7 @@ class OptimizeOptions:
     memory_mb: int = 4096
     proxies: bool = True  # skip torch networks the zero-cost proxy ranks in the lowest quarter
     heartbeat: int = 30  # seconds between a trial's heartbeats on a shared storage
+    ensemble: int = 8  # best distinct trials the end's greedy ensemble chooses from; < 2: none
 
 
 @dataclass
@@ -47,7 +49,7 @@ class TrialProgress:
 class OptimizeResult:
     best_value: float
     best_params: dict
-    test_score: float | None
+    test_score: float | None  # of what `pipeline.py --final` runs: the ensemble when kept
     report_path: Path
     n_trials: int
     n_complete: int
@@ -55,3 +57,4 @@ class OptimizeResult:
     n_pruned: int
     metric: str
     direction: str
+    ensemble: dict[str, Any] | None = None  # finish.build_ensemble's summary, if one was tried

@@ -13,6 +13,12 @@ A `batch` request carries several trials (`{"op": "batch", "trials": [{"id", "ch
 each, tagged with the trial's `id` (so are their reports), and no request in between. The
 parent may send the next batch while this one runs, so stdin is read by a thread that
 keeps requests and prune answers apart.
+
+After a study, the ensemble ops: `{"op": "predict", "choice", "params", "folds", "out"}`
+saves one program's validation (out-of-fold, with folds) soft predictions to the .npy file
+`out` and replies with its score; `{"op": "select", "predictions": [paths], "folds",
+"rounds"}` runs greedy selection on them with the program's metric; `{"op": "final",
+"members": [{"choice", "params", "weight"}]}` refits that ensemble and scores test.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from typing import Any, TextIO
 
 import numpy as np
 
+from text2ml.optimization.ensemble_selection import greedy_selection
 from text2ml.optimization.proxies import find_network, naswot_score
 from text2ml.synthesis.children.protocol import read_message, say, take_stdout
 from text2ml.synthesis.layout import PIPELINE
@@ -169,10 +176,49 @@ class Worker:
                 "proxy": proxy, "seconds": time.perf_counter() - started}
 
     def final(self, request: dict[str, Any]) -> dict[str, Any]:
-        result = self.pipeline.run(request["choice"], request["params"], final=True,
-                                   data=self.data)
+        if "members" in request:
+            result = self.pipeline.run(final=True, data=self.data, members=request["members"])
+        else:
+            # given a choice, run() never loads best_params.json's ensemble
+            result = self.pipeline.run(request["choice"], request["params"], final=True,
+                                       data=self.data)
         return {"type": "result", "value": float(result["score"]), "split": result["split"],
                 "baseline": result.get("baseline"), "beats_baseline": result.get("beats_baseline")}
+
+    def validation_target(self, folds: int) -> np.ndarray:
+        """The labels the validation predictions are scored against, in their order."""
+        return np.concatenate([np.asarray(split[3]) for split in self.splits(folds)])
+
+    def predict(self, request: dict[str, Any]) -> dict[str, Any]:
+        """One program's soft validation predictions, saved for `select`: out-of-fold over
+        train+valid with folds (each row predicted by the fit that did not see it)."""
+        if not hasattr(self.pipeline, "fit_predict_soft"):
+            return {"type": "error", "unsupported": True, "reason": "pipeline.py predates "
+                    "ensembles; regenerate the program to get them"}
+        classes = self.pipeline.class_list(self.data)
+        parts = [self.pipeline.fit_predict_soft(request["choice"], request["params"], X_fit,
+                                                y_fit, X_eval, y_eval, classes)
+                 for X_fit, y_fit, X_eval, y_eval in self.splits(request.get("folds", 0))]
+        soft = np.concatenate(parts)
+        if not np.all(np.isfinite(soft)):
+            raise ValueError("the predictions are not all finite")
+        np.save(request["out"], soft)
+        y_true = self.validation_target(request.get("folds", 0))
+        return {"type": "result",
+                "value": self.pipeline.score(y_true, self.pipeline.decode(soft, classes))}
+
+    def select(self, request: dict[str, Any]) -> dict[str, Any]:
+        classes = self.pipeline.class_list(self.data)
+        y_true = self.validation_target(request.get("folds", 0))
+        predictions = [np.load(path) for path in request["predictions"]]
+
+        def metric(average: np.ndarray) -> float:
+            return self.pipeline.score(y_true, self.pipeline.decode(average, classes))
+
+        chosen = greedy_selection(predictions, metric,
+                                  self.pipeline.PROGRAM["direction"] == "maximize",
+                                  request["rounds"])
+        return {"type": "result", **chosen.__dict__}
 
     def batch(self, request: dict[str, Any]) -> None:
         """Each trial of the batch in turn, its reply sent as soon as it ends: the parent
@@ -198,7 +244,8 @@ class Worker:
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         self.proxy: float | None = None
         try:
-            return self.final(request) if request.get("op") == "final" else self.trial(request)
+            op = {"final": self.final, "predict": self.predict, "select": self.select}
+            return op.get(request.get("op", ""), self.trial)(request)
         except Pruned as exc:
             return {"type": "pruned", "reason": str(exc), "proxy": self.proxy}
         except MemoryError as exc:  # the heap may be left fragmented: the parent replaces us

@@ -7,7 +7,7 @@ synthesis steps, the optimizer, the server, the benchmarks) asks it:
       data.py                      DATA
       pipeline.py                  PIPELINE
       program.json                 PROGRAM_JSON
-      best_params.json             BEST_PARAMS
+      best_params.json             BEST_PARAMS (with the ensemble, when one was kept)
       tests/test_pipeline.py       TESTS
       candidates/<slot>/<c>.py     candidate_path(program_dir, slot, c)
       .text2ml/                    STATE_DIR
