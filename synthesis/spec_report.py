@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from text2ml.synthesis.spec import TaskSpec, understand
-from text2ml.synthesis.task import TaskBlock, data_files_in_code
+from text2ml.synthesis.task import TaskBlock, data_in_code
 
 
 def read_task(block: TaskBlock, task_file: Path, llm: Any, source: str | None = None
@@ -19,7 +19,7 @@ def read_task(block: TaskBlock, task_file: Path, llm: Any, source: str | None = 
         source = task_file.read_text(encoding="utf-8") if task_file.is_file() else ""
     with tempfile.TemporaryDirectory(prefix="text2ml-spec-") as work:
         return understand(block.text, llm, task_file.parent, Path(work),
-                          code_files=data_files_in_code(source))
+                          code_files=data_in_code(source))
 
 
 def spec_json(spec: TaskSpec) -> dict[str, Any]:

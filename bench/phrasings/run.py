@@ -24,7 +24,7 @@ from typing import Any
 from text2ml.synthesis.catalog.store import full_catalog
 from text2ml.synthesis.records import TaskError
 from text2ml.synthesis.spec import understand
-from text2ml.synthesis.task import data_files_in_code, find_task_blocks
+from text2ml.synthesis.task import data_in_code, find_task_blocks
 
 HERE = Path(__file__).resolve().parent
 WORKSPACE = HERE / "workspace"
@@ -72,7 +72,7 @@ def run_case(case: Case, llm: Any, work: Path) -> dict[str, Any]:
     try:
         spec = understand(task_text(case), llm, WORKSPACE, work / case.id,
                           catalog=full_catalog(WORKSPACE),
-                          code_files=data_files_in_code(case.source))
+                          code_files=data_in_code(case.source))
     except TaskError as exc:
         got: dict[str, Any] = {"error": type(exc).__name__, "message": str(exc)}
     else:

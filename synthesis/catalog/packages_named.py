@@ -57,6 +57,11 @@ def _r_package_named(group: str, text: str) -> bool:
     # Ecdat, but not "Survival" opening a sentence
     if group.istitle() and any(not re.search(r"(^|[.!?:\n])\W*$", text[:at]) for at in written):
         return True
+    # "Ecdat Lemonade dataset" opening the task: a name or a data word follows the package's
+    if group.istitle() and re.search(rf"(?<![\w.]){name}\s+(?:[A-Z][a-z]*[A-Z0-9]?\w*\s+)?"
+                                     r"(?:data\s*set|dataset|data|package)\b|"
+                                     rf"(?<![\w.]){name}\s+[A-Z][a-z]+[A-Z]\w*", text):
+        return True
     return bool(re.search(rf"(?<![\w.]){name}(?:['’]s)?\s+(?:R\s+)?(?:package|library)\b|"
                           rf"\bR['’]?s?\s+(?:package\s+)?{name}(?![\w])|"
                           rf"\b(?:package|library)\s+[`'\"“]?{name}(?![\w])", text))

