@@ -19,6 +19,7 @@ import optuna
 from optuna.trial import TrialState
 
 from text2ml.optimization.ensemble_selection import ROUNDS, Selection, why_not_kept
+from text2ml.optimization.evaluation import test_line
 from text2ml.optimization.program_info import ProgramInfo
 from text2ml.optimization.space import config_from_params
 from text2ml.optimization.types import OptimizeOptions
@@ -110,9 +111,7 @@ def _choose_and_refit(worker: WorkerProcess, members: list[Member], folds: int,
         return {**summary, "members": [], "note": "not kept: refitting it on train+valid "
                 f"failed ({reply.get('reason')})"}
     return {**summary, "kept": True, "test_score": reply["value"],
-            "test_result": {"metric": info.metric, "score": reply["value"], "split": "test",
-                            "baseline": reply.get("baseline"),
-                            "beats_baseline": reply.get("beats_baseline")}}
+            "test_result": test_line(info.metric, reply["value"], reply)}
 
 
 def _predict_all(worker: WorkerProcess, members: list[Member], folds: int,

@@ -17,6 +17,13 @@ def evaluation_folds(study: optuna.Study, rows: dict[str, int]) -> int:
     return int(study.user_attrs["folds"])
 
 
+def test_line(metric: str, score: float | None, reply: dict) -> dict:
+    """The test split's line of what pipeline.py runs: its score beside the trivial
+    baseline's, as the worker's refit reported them."""
+    return {"metric": metric, "score": score, "split": "test", "baseline": reply.get("baseline"),
+            "beats_baseline": reply.get("beats_baseline")}
+
+
 def describe_evaluation(study: optuna.Study) -> str:
     folds, rows = study.user_attrs.get("folds", 0), study.user_attrs.get("rows", {})
     n = rows.get("train", 0) + rows.get("valid", 0)

@@ -11,7 +11,7 @@ import optuna
 from optuna.trial import TrialState
 
 from text2ml.optimization.ensemble import build_ensemble
-from text2ml.optimization.evaluation import describe_evaluation
+from text2ml.optimization.evaluation import describe_evaluation, test_line
 from text2ml.optimization.program_info import ProgramInfo
 from text2ml.optimization.report import write_report
 from text2ml.optimization.space import config_from_params
@@ -95,9 +95,7 @@ def _score_and_save(info: ProgramInfo, study: optuna.Study, options: OptimizeOpt
     test_score, summary["test_note"], reply = score_test(info, choice, params, options)
     summary["test_score"] = test_score
     if reply.get("baseline"):
-        summary["test_result"] = {"metric": info.metric, "score": test_score,
-                                  "split": "test", "baseline": reply["baseline"],
-                                  "beats_baseline": reply.get("beats_baseline")}
+        summary["test_result"] = test_line(info.metric, test_score, reply)
     ensemble = build_ensemble(info, study, options, cancel) if options.ensemble >= 2 else None
     summary["ensemble"] = ensemble
     kept = ensemble is not None and ensemble["kept"]

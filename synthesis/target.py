@@ -12,10 +12,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 from text2ml.synthesis.catalog.column_notes import note_for
-from text2ml.synthesis.catalog.words import naming_words, same_word, squash, words
+from text2ml.synthesis.catalog.words import (
+    ENGLISH_STOP_WORDS,
+    naming_words,
+    same_word,
+    squash,
+    words,
+)
 from text2ml.synthesis.described_target import described_column, related_by_meaning, terms
 from text2ml.synthesis.records import TaskError
 

