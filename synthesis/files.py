@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -43,3 +45,26 @@ def write_atomic(path: Path, text: str) -> None:
 def edited_since(path: Path, recorded_hash: str | None) -> bool:
     """True when the file exists and is not what text2ml last wrote there."""
     return path.exists() and (recorded_hash is None or sha256_file(path) != recorded_hash)
+
+
+def move_file(source: Path, target: Path) -> None:
+    """Move a file to `target`, replacing it atomically: renamed when both are on one
+    filesystem, else (the staging folder is in the system's temporary folder) copied to a
+    temporary file beside `target` and renamed, then the source removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    try:
+        shutil.copyfile(source, tmp)
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    source.unlink()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 import time
@@ -18,7 +17,7 @@ from typing import Any
 from text2ml.synthesis.children.protocol import last_json_line
 from text2ml.synthesis.data_checks import check_spec
 from text2ml.synthesis.errors import disk_problem
-from text2ml.synthesis.files import edited_since, sha256_file, write_atomic
+from text2ml.synthesis.files import edited_since, move_file, sha256_file, write_atomic
 from text2ml.synthesis.grounding import render_data_module
 from text2ml.synthesis.layout import (
     CACHE,
@@ -31,9 +30,11 @@ from text2ml.synthesis.layout import (
     REJECTED,
     RENDERED_FILES,
     TESTS,
+    appear_whole,
     back_up,
     candidate_files,
     candidate_path,
+    publishing_dir,
     read_manifest,
     read_program_json,
     rejected_path,
@@ -146,13 +147,18 @@ def protect_user_edits(program_dir: Path) -> list[str]:
 
 def write_static_files(program_dir: Path, spec: TaskSpec, task_file: Path,
                        choice: dict[str, str]) -> None:
-    write_atomic(program_dir / DATA, render_data_module(
-        spec.data, program_dir, task_file.parent, target=spec.target,
-        problem_type=spec.problem_type))
+    write_atomic(program_dir / DATA, data_text(spec, program_dir, task_file))
     write_atomic(program_dir / PIPELINE, (TEMPLATES / "pipeline.py.tmpl").read_text())
     write_atomic(program_dir / TESTS,
                  (TEMPLATES / "test_pipeline.py.tmpl").read_text())
     write_program_json(program_dir, spec, choice)
+
+
+def data_text(spec: TaskSpec, program_dir: Path, task_file: Path) -> str:
+    """data.py as it reads in `program_dir`: a data file's path is relative to it, so the
+    staged copy (elsewhere) and the published one differ."""
+    return render_data_module(spec.data, program_dir, task_file.parent, target=spec.target,
+                              problem_type=spec.problem_type)
 
 
 def write_program_json(program_dir: Path, spec: TaskSpec, choice: dict[str, str]) -> None:
@@ -215,6 +221,9 @@ class Generation:
     backups: list[str] = field(default_factory=list)
     publication: Publication | None = None
     spec: TaskSpec = field(init=False)  # once the task is understood
+    # the LLM's reply cache: the program's own when it exists; else the staging folder's,
+    # kept once the program is out (a program folder never holds only a cache)
+    cache: Path = field(init=False)
 
     def say(self, message: str) -> None:
         self.emit(ProgressEvent("llm", message, 0.02))
@@ -222,9 +231,11 @@ class Generation:
     def run(self) -> GenerateResult:
         self.emit(ProgressEvent("spec", "understanding the task", 0.02))
         staging = staging_dir(self.program_dir)
+        self.cache = self.program_dir / CACHE if self.program_dir.exists() else staging / CACHE
         try:
             outcomes, llm, model = self.write(staging)
         finally:
+            keep_cache(staging / CACHE, self.program_dir)
             shutil.rmtree(staging, ignore_errors=True)
         relocate_failures(outcomes, staging, self.program_dir)
         result = self.finish(outcomes, llm, model)
@@ -258,14 +269,14 @@ class Generation:
         # the LLM starts only if the task needs a choice, or once it is understood: a task
         # that names no data fails in seconds, with no model loaded
         self.spec = understand(
-            self.block.text, LazyLLM(options.llm, self.program_dir / CACHE, self.say,
+            self.block.text, LazyLLM(options.llm, self.cache, self.say,
                                      self.cancel),
             self.task_file.parent, staging / PROBE,
             code_files=data_in_code(self.task_file.read_text(encoding="utf-8")))
         check_spec(self.spec)  # enough rows and classes, before any LLM call is paid for
         self.emit(ProgressEvent("understood", f"task understood: {self.spec.problem_type}, "
                                 f"target {self.spec.target!r}, {self.spec.metric}", 0.02))
-        opening = Opening(options, self.program_dir / CACHE, self.say, self.cancel)
+        opening = Opening(options, self.cache, self.say, self.cancel)
         write_static_files(staging, self.spec, self.task_file, {})
         generator = Generator(self.spec, staging, NoModuleLLM(), options.candidates,
                               options.repairs, 1, self.emit, self.cancel,
@@ -284,7 +295,7 @@ class Generation:
             set_aside_failed(staging, outcomes)
             self.backups = (protect_user_edits(self.program_dir)
                             if self.program_dir.exists() else [])
-            move_into_place(staging, self.program_dir)
+            move_into_place(staging, self.program_dir, self.final_texts())
         return outcomes, llm, model
 
     def recipe_program(self, generator: Generator, staging: Path) -> dict[str, SlotOutcome]:
@@ -303,7 +314,8 @@ class Generation:
         self.publication = Publication(staging, self.program_dir, self.manifest_of,
                                        Progress(writing_total(self.spec, self.options),
                                                 "recipes" if self.options.recipes_only
-                                                else "LLM"), NoModuleLLM())
+                                                else "LLM"), NoModuleLLM(),
+                                       final_texts=self.final_texts())
         self.publication.publish(early)
         self.release()
         self.emit(ProgressEvent("program", f"tested program from the recipe library written: "
@@ -339,6 +351,9 @@ class Generation:
                                 f"candidates {progress.done}/{progress.total})", EARLY_SHARE,
                                 {"program_dir": str(self.program_dir), "slot": slot,
                                  "candidate": record.name, "status": record.status}))
+
+    def final_texts(self) -> dict[str, str]:
+        return {DATA: data_text(self.spec, self.program_dir, self.task_file)}
 
     def manifest_of(self, outcomes: dict[str, SlotOutcome], llm: Any, model: str
                     ) -> dict[str, Any]:
@@ -408,24 +423,39 @@ def set_aside_failed(program_dir: Path, outcomes: dict[str, SlotOutcome]) -> Non
             if record.status == "passed" or not source.exists():
                 continue
             target = rejected_path(program_dir, slot, name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
+            move_file(source, target)
             for failure in record.failures:
                 if failure.file == str(source):
                     failure.file = str(target)
 
 
-def move_into_place(staging: Path, program_dir: Path) -> None:
-    """Replace the program's generated files with the staged ones (user edits backed up)."""
-    program_dir.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(program_dir / CANDIDATES, ignore_errors=True)
-    shutil.rmtree(program_dir / REJECTED, ignore_errors=True)
-    probe = staging / PROBE
+def move_into_place(staging: Path, program_dir: Path, final_texts: dict[str, str]) -> None:
+    """Replace the program's generated files with the staged ones (user edits backed up;
+    `final_texts` are files whose text differs in the program). A new program is assembled
+    aside and renamed into place, so its folder appears whole; the cache is kept apart."""
+    fresh = not program_dir.exists()
+    into = publishing_dir(program_dir) if fresh else program_dir
+    shutil.rmtree(into / CANDIDATES, ignore_errors=True)
+    shutil.rmtree(into / REJECTED, ignore_errors=True)
+    left_out = (staging / PROBE, staging / CACHE)
     for source in sorted(staging.rglob("*")):
-        if source.is_file() and probe not in source.parents:
-            target = program_dir / source.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(source, target)
+        if source.is_file() and not any(folder in source.parents for folder in left_out):
+            rel = source.relative_to(staging)
+            if rel.as_posix() in final_texts:
+                write_atomic(into / rel, final_texts[rel.as_posix()])
+            else:
+                move_file(source, into / rel)
+    if fresh:
+        appear_whole(into, program_dir)
+
+
+def keep_cache(cache: Path, program_dir: Path) -> None:
+    """The LLM's replies cached in staging join the program's cache once the program is
+    out (a re-run then costs nothing); with no program they go with the staging folder."""
+    if not cache.is_dir() or not program_dir.is_dir():
+        return
+    for source in cache.rglob("*.json"):
+        move_file(source, program_dir / CACHE / source.relative_to(cache))
 
 
 def relocate_failures(outcomes: dict[str, SlotOutcome], staging: Path, program_dir: Path

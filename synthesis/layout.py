@@ -18,15 +18,20 @@ synthesis steps, the optimizer, the server, the benchmarks) asks it:
         rejected/<slot>/<c>.py     rejected_path(program_dir, slot, c)
         backups/<time>/            BACKUPS
         probe/                     PROBE (only while staging: the data source's probe)
-    .<program>.staging-*/          staging_dir(program_dir): one per generate
+    .<program>.publishing-*/       publishing_dir(program_dir): a new program assembled whole,
+                                   then renamed into place (for a moment only)
     .<program>.lock                lock_path(program_dir): held by the job working on it
     .<program>.writing.lock        writer_lock_path(program_dir): held by the generate
                                    writing candidates (also while others use the program)
+
+A generate stages the program in staging_dir(program_dir), in the system's temporary folder:
+out of the user's workspace, one per generate.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -67,10 +72,28 @@ def state_dir(program_dir: Path) -> Path:
 
 
 def staging_dir(program_dir: Path) -> Path:
-    """A new sibling folder this generate writes the program in before it is moved into
-    place: its own, so a second generate of the same task cannot delete it."""
+    """A new folder where this generate writes and tests the program before it is published:
+    in the system's temporary folder, so nothing half-made is ever among the user's files,
+    and its own, so a second generate of the same task cannot delete it. What leaves it is
+    copied (files.move_file), so it may be on another filesystem."""
+    return Path(tempfile.mkdtemp(prefix=f"text2ml-{program_dir.name}-staging-"))
+
+
+def publishing_dir(program_dir: Path) -> Path:
+    """A new hidden sibling where a program that does not exist yet is assembled, then
+    renamed to `program_dir`: on the same filesystem, so the folder appears whole at once."""
     program_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{program_dir.name}.staging-", dir=program_dir.parent))
+    return Path(tempfile.mkdtemp(prefix=f".{program_dir.name}.publishing-",
+                                 dir=program_dir.parent))
+
+
+def appear_whole(assembled: Path, program_dir: Path) -> None:
+    """Rename the assembled program into place (atomic; an empty folder there is replaced)."""
+    try:
+        os.rename(assembled, program_dir)
+    except OSError:
+        shutil.rmtree(assembled, ignore_errors=True)
+        raise
 
 
 def lock_path(program_dir: Path) -> Path:

@@ -1,8 +1,10 @@
 """The program on disk while it is written: the recipe program first, then the LLM's
 candidates joining it one by one as they pass their tests.
 
-Generation works in a staging folder. Once the program written from the recipes is tested,
-it is copied into the program folder at once (a whole, runnable `pipeline.py`); from then on
+Generation works in a staging folder out of the workspace. Once the program written from the
+recipes is tested, it is copied into the program folder at once (a whole, runnable
+`pipeline.py`; a program folder that does not exist yet is assembled aside and renamed into
+place, so it never appears half-made); from then on
 each candidate that passes is copied in beside it and the manifest says how far the writing
 is (`generation`: done/total). Only files that passed are ever in `candidates/`, so the
 program folder is whole at every moment: a cancel, a spent budget or a failing endpoint
@@ -12,7 +14,6 @@ leaves the best program so far, and the user can run and optimize it meanwhile.
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -20,13 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from text2ml.synthesis.files import write_atomic
+from text2ml.synthesis.files import move_file, write_atomic
 from text2ml.synthesis.layout import (
     CANDIDATES,
     GENERATED_SLOTS,
     REJECTED,
     RENDERED_FILES,
+    appear_whole,
     candidate_path,
+    publishing_dir,
     read_manifest,
     write_manifest,
 )
@@ -83,31 +86,39 @@ class Publication:
     # program is theirs to use from the first second) is still told apart by the next run
     hashes: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # a file's text in the program where it differs from the staged one (data.py: the path
+    # of a data file is relative to the folder data.py is in)
+    final_texts: dict[str, str] = field(default_factory=dict)
 
     def publish(self, outcomes: dict[str, SlotOutcome]) -> None:
         """Replace the program's generated files with the staged recipe program (its
-        program.json already names the recipe candidates as its choice)."""
+        program.json already names the recipe candidates as its choice). A new program is
+        assembled aside and renamed into place: its folder appears whole."""
         self.outcomes = {slot: SlotOutcome(slot, dict(o.candidates), o.accepted)
                          for slot, o in outcomes.items()}
         self.early_choice = {slot: o.accepted for slot, o in outcomes.items() if o.accepted}
-        self.program_dir.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(self.program_dir / CANDIDATES, ignore_errors=True)
-        shutil.rmtree(self.program_dir / REJECTED, ignore_errors=True)
+        fresh = not self.program_dir.exists()
+        into = publishing_dir(self.program_dir) if fresh else self.program_dir
+        shutil.rmtree(into / CANDIDATES, ignore_errors=True)
+        shutil.rmtree(into / REJECTED, ignore_errors=True)
         for rel in RENDERED_FILES:
-            self.copy(rel)
+            self.copy(rel, into)
         for slot, outcome in self.outcomes.items():
             for record in outcome.candidates.values():
                 if record.status == "passed":
-                    self.copy_in(slot, record.name)
-        self.write()
+                    self.copy_in(slot, record.name, into)
+        self.write(into)
+        if fresh:
+            appear_whole(into, self.program_dir)
 
-    def copy_in(self, slot: str, name: str) -> None:
-        self.copy(candidate_path(self.staging, slot, name).relative_to(self.staging))
+    def copy_in(self, slot: str, name: str, into: Path | None = None) -> None:
+        self.copy(candidate_path(self.staging, slot, name).relative_to(self.staging), into)
 
-    def copy(self, rel: Path | str) -> None:
-        text = (self.staging / rel).read_text(encoding="utf-8")
-        write_atomic(self.program_dir / rel, text)
-        self.hashes[Path(rel).as_posix()] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    def copy(self, rel: Path | str, into: Path | None = None) -> None:
+        key = Path(rel).as_posix()
+        text = self.final_texts.get(key) or (self.staging / rel).read_text(encoding="utf-8")
+        write_atomic((into or self.program_dir) / rel, text)
+        self.hashes[key] = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def join(self, slot: str, record: CandidateRecord) -> None:
         """A candidate of the writing has its verdict: a passing one joins the program now;
@@ -130,7 +141,7 @@ class Publication:
             self.progress.state = why
             self.write()
 
-    def write(self) -> None:
+    def write(self, into: Path | None = None) -> None:
         """The manifest of the program as it is on disk: the candidates that joined (failed
         ones stay in staging until the end), and how far the writing is."""
         joined = {slot: SlotOutcome(slot, {n: r for n, r in o.candidates.items()
@@ -140,7 +151,7 @@ class Publication:
         manifest["files"] = dict(self.hashes)
         manifest["result"] = {"ok": whole(joined), "score": None}
         manifest["generation"] = self.progress.as_dict()
-        write_manifest(self.program_dir, manifest)
+        write_manifest(into or self.program_dir, manifest)
 
 
 def set_aside_in_place(program_dir: Path, staging: Path, outcomes: dict[str, SlotOutcome]
@@ -155,8 +166,7 @@ def set_aside_in_place(program_dir: Path, staging: Path, outcomes: dict[str, Slo
                 source = candidate_path(folder, slot, name)
                 if source.exists():
                     target = program_dir / REJECTED / slot / f"{name}.py"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    os.replace(source, target)
+                    move_file(source, target)
                     for failure in record.failures:
                         failure.file = str(target)
                     break

@@ -40,9 +40,16 @@ def test_candidate_paths_round_trip(tmp_path: Path) -> None:
     (tmp_path / layout.PROGRAM_JSON).write_text("{}")
     assert layout.candidate_of(path) == (tmp_path, "model", "c2")
     assert layout.candidate_files(tmp_path) == [path]
-    staging = layout.staging_dir(tmp_path)  # one of its own per generate, beside the program
-    assert staging.name.startswith(f".{tmp_path.name}.staging-") and staging.is_dir()
-    assert staging.parent == tmp_path.parent and staging != layout.staging_dir(tmp_path)
+    # one of its own per generate, out of the user's folder (the system's temporary one)
+    staging = layout.staging_dir(tmp_path)
+    assert staging.name.startswith(f"text2ml-{tmp_path.name}-staging-") and staging.is_dir()
+    assert tmp_path.parent not in staging.parents and staging != layout.staging_dir(tmp_path)
+    # a new program is assembled in a hidden sibling (one filesystem: the rename is atomic)
+    assembled = layout.publishing_dir(tmp_path / "new")
+    assert assembled.parent == tmp_path and assembled.name.startswith(".new.publishing-")
+    (assembled / layout.PIPELINE).write_text("")
+    layout.appear_whole(assembled, tmp_path / "new")
+    assert (tmp_path / "new" / layout.PIPELINE).exists() and not assembled.exists()
 
 
 def test_a_childs_result_is_its_last_json_line() -> None:
