@@ -432,7 +432,7 @@ def set_aside_failed(program_dir: Path, outcomes: dict[str, SlotOutcome]) -> Non
 def move_into_place(staging: Path, program_dir: Path, final_texts: dict[str, str]) -> None:
     """Replace the program's generated files with the staged ones (user edits backed up;
     `final_texts` are files whose text differs in the program). A new program is assembled
-    aside and renamed into place, so its folder appears whole; the cache is kept apart."""
+    aside and moved into place at once, so its folder appears whole; the cache is kept apart."""
     fresh = not program_dir.exists()
     into = publishing_dir(program_dir) if fresh else program_dir
     shutil.rmtree(into / CANDIDATES, ignore_errors=True)

@@ -19,7 +19,7 @@ synthesis steps, the optimizer, the server, the benchmarks) asks it:
         backups/<time>/            BACKUPS
         probe/                     PROBE (only while staging: the data source's probe)
     .<program>.publishing-*/       publishing_dir(program_dir): a new program assembled whole,
-                                   then renamed into place (for a moment only)
+                                   then moved into place (for a moment only)
     .<program>.lock                lock_path(program_dir): held by the job working on it
     .<program>.writing.lock        writer_lock_path(program_dir): held by the generate
                                    writing candidates (also while others use the program)
@@ -81,19 +81,25 @@ def staging_dir(program_dir: Path) -> Path:
 
 def publishing_dir(program_dir: Path) -> Path:
     """A new hidden sibling where a program that does not exist yet is assembled, then
-    renamed to `program_dir`: on the same filesystem, so the folder appears whole at once."""
+    moved to `program_dir` (appear_whole): on the same filesystem, so it takes no time."""
     program_dir.parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{program_dir.name}.publishing-",
                                  dir=program_dir.parent))
 
 
 def appear_whole(assembled: Path, program_dir: Path) -> None:
-    """Rename the assembled program into place (atomic; an empty folder there is replaced)."""
-    try:
-        os.rename(assembled, program_dir)
-    except OSError:
-        shutil.rmtree(assembled, ignore_errors=True)
-        raise
+    """Move the assembled program into place: its folders made, then its files renamed in
+    (one filesystem: milliseconds, no copy), the manifest last. Not one rename of the whole
+    folder: VS Code's file watcher does not watch the subfolders of a folder renamed into
+    the workspace, so an open module would not reload when text2ml rewrites it later."""
+    program_dir.mkdir(parents=True, exist_ok=True)
+    files = sorted(p for p in assembled.rglob("*") if p.is_file())
+    files.sort(key=lambda p: p.relative_to(assembled) == MANIFEST)  # stable: the rest first
+    for source in files:
+        target = program_dir / source.relative_to(assembled)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    shutil.rmtree(assembled, ignore_errors=True)
 
 
 def lock_path(program_dir: Path) -> Path:

@@ -3,12 +3,12 @@ candidates joining it one by one as they pass their tests.
 
 Generation works in a staging folder out of the workspace. Once the program written from the
 recipes is tested, it is copied into the program folder at once (a whole, runnable
-`pipeline.py`; a program folder that does not exist yet is assembled aside and renamed into
-place, so it never appears half-made); from then on
-each candidate that passes is copied in beside it and the manifest says how far the writing
-is (`generation`: done/total). Only files that passed are ever in `candidates/`, so the
-program folder is whole at every moment: a cancel, a spent budget or a failing endpoint
-leaves the best program so far, and the user can run and optimize it meanwhile.
+`pipeline.py`; a program folder that does not exist yet is assembled aside and moved into
+place, so it never appears half-made); from then on each candidate that passes is copied in
+beside it and the manifest says how far the writing is (`generation`: done/total). Only
+files that passed are ever in `candidates/`, so the program folder is whole at every moment:
+a cancel, a spent budget or a failing endpoint leaves the best program so far, and the user
+can run and optimize it meanwhile.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Publication:
     def publish(self, outcomes: dict[str, SlotOutcome]) -> None:
         """Replace the program's generated files with the staged recipe program (its
         program.json already names the recipe candidates as its choice). A new program is
-        assembled aside and renamed into place: its folder appears whole."""
+        assembled aside and moved into place at once: its folder appears whole."""
         self.outcomes = {slot: SlotOutcome(slot, dict(o.candidates), o.accepted)
                          for slot, o in outcomes.items()}
         self.early_choice = {slot: o.accepted for slot, o in outcomes.items() if o.accepted}

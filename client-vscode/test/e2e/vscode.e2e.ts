@@ -2,8 +2,10 @@
  * The extension in a real VS Code: the packaged .vsix installed into code-server (VS Code's
  * workbench served on 127.0.0.1), driven through Chromium as a user would — the lens,
  * Generate, the progress notification, pipeline.py opening, a module broken and saved, its
- * entry in the Problems panel, the quick fix, Optimize with its best score, Cancel, and the
- * report. The LLM is the scripted loopback server (tests/e2e/serve_scripted_llm.py).
+ * entry in the Problems panel, the quick fix, Optimize with its best score, the live
+ * leaderboard in the Programs view under text2ml's activity-bar icon, Cancel, and the
+ * report. The LLM is the scripted loopback server
+ * (tests/e2e/serve_scripted_llm.py).
  *
  * Needs scripts/e2e-setup.sh (code-server, Chromium, Node 24) and `npm run package`; without
  * code-server it is skipped with the reason. Screenshots of every step go to
@@ -288,6 +290,39 @@ function firstBodyLine(source: string): number {
   return index + 2;
 }
 
+/**
+ * Shows the text2ml view as a user would: a click on text2ml's icon in the activity bar (a
+ * second click would hide the side bar again, so only when it is not showing yet). Returns
+ * the rows of its tree.
+ */
+async function openProgramsView(): Promise<Locator> {
+  const title = page.locator('.part.sidebar .composite.title', { hasText: /text2ml/i });
+  if (!(await title.isVisible())) {
+    await page.locator('.part.activitybar .action-item [aria-label^="text2ml"]').first().click();
+  }
+  await title.waitFor();
+  // Wider, as a user drags the side bar's edge, so the rows' scores are not cut off.
+  const bar = await page.locator('.part.sidebar').boundingBox();
+  if (bar !== null && bar.width < 560) {
+    const y = bar.y + bar.height / 2;
+    await page.mouse.move(bar.x + bar.width + 1, y);
+    await page.mouse.down();
+    await page.mouse.move(bar.x + 600, y, { steps: 10 });
+    await page.mouse.up();
+  }
+  return page.locator('.part.sidebar .monaco-list-row');
+}
+
+/** Unfolds a tree row; a row already open stays open (a click would fold it). */
+async function expand(row: Locator): Promise<void> {
+  await row.waitFor();
+  if ((await row.getAttribute('aria-expanded')) !== 'true') {
+    await row.click();
+  }
+  await page.waitForFunction((element) => (element as unknown as { getAttribute(name: string): string | null })
+    .getAttribute('aria-expanded') === 'true', await row.elementHandle());
+}
+
 function programDir(): string {
   const dirs = readdirSync(workspace, { withFileTypes: true })
     .filter((entry) => entry.isDirectory() && existsSync(path.join(workspace, entry.name, 'pipeline.py')));
@@ -309,13 +344,15 @@ test('a user generates, fixes, optimizes and reads the report in a real VS Code'
 
     await activeTab('pipeline.py').waitFor({ timeout: JOB_MS });
     await toast('tested program written').waitFor({ timeout: JOB_MS });
-    // text2ml's staging folders and job locks beside the program are hidden in the Explorer
-    // (package.json configurationDefaults), and VS Code's own hidden folders stay hidden:
-    // the defaults are merged, not replaced.
+    // text2ml stages out of the workspace; its job locks beside the program are hidden in
+    // the Explorer (package.json configurationDefaults), and VS Code's own hidden folders
+    // stay hidden: the defaults are merged, not replaced.
+    assert.deepEqual(readdirSync(workspace).filter((name) => /staging/.test(name)), []);
     const rows = page.locator('.explorer-folders-view .monaco-list-row');
     await rows.filter({ hasText: 'pipeline.py' }).first().waitFor();
     const names = await rows.allInnerTexts();
-    assert.deepEqual(names.filter((name) => /\.staging|\.lock|\.job|^\.git$/.test(name.trim())), [], names.join(', '));
+    assert.deepEqual(names.filter((name) => /staging|publishing|\.lock|\.job|^\.git$/.test(name.trim())), [],
+      names.join(', '));
     await screenshot('pipeline-opened');
 
     const program = programDir();
@@ -358,29 +395,23 @@ test('a user generates, fixes, optimizes and reads the report in a real VS Code'
     await best.waitFor({ timeout: JOB_MS });
     await settled(best);
     await screenshot('optimize-progress');
+
+    // The programs tree (the server's text2ml/programs request) under text2ml's icon in the
+    // activity bar: while the optimization still runs, its leaderboard shows a scored trial.
+    const tree = await openProgramsView();
+    await expand(tree.filter({ hasText: path.basename(program) }).first());
+    await expand(tree.filter({ hasText: 'Leaderboard' }).first());
+    await tree.filter({ hasText: /#1 / }).filter({ hasText: /\d\.\d{3} · \d+ trials?/ }).first().waitFor();
+    assert.ok(await best.isVisible(), 'the optimization still runs');
+    await screenshot('leaderboard-live');
     await best.locator('.monaco-button', { hasText: 'Cancel' }).click();
     await toast('finished trials kept').waitFor({ timeout: JOB_MS });
     await screenshot('cancelled');
     assert.ok(existsSync(path.join(program, '.text2ml', 'study.db')), 'the study is kept');
 
-    // The programs tree (the server's text2ml/programs request): program → slots →
-    // candidates, and the leaderboard of the kept trials.
-    const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: /text2ml programs/i }) });
-    // The file tree's section is folded so the programs get the room (rows out of view are
-    // not rendered at all).
-    const files = page.locator('.pane-header', { hasText: path.basename(workspace) }).first();
-    if ((await files.getAttribute('aria-expanded')) === 'true') {
-      await files.click();
-    }
-    const header = pane.locator('.pane-header');
-    if ((await header.getAttribute('aria-expanded')) !== 'true') {
-      await header.click();
-    }
-    const tree = pane.locator('.monaco-list-row');
-    await tree.filter({ hasText: path.basename(program) }).first().click();
-    await tree.filter({ hasText: /^model/ }).first().click();
+    // After the cancel: program → slots → candidates, and the kept trials' leaderboard.
+    await expand(tree.filter({ hasText: /^model/ }).first());
     await tree.filter({ hasText: /passed · accepted · score \d\.\d{3}/ }).first().waitFor();
-    await tree.filter({ hasText: 'Leaderboard' }).first().click();
     await tree.filter({ hasText: /#1 .*model c1/ }).first().waitFor();
     await screenshot('programs-tree');
 
