@@ -1,5 +1,6 @@
 // Check the packaged .vsix (run by `npm run package` after `vsce package`): it holds the
-// manifest, the bundled extension and the text2ml wheel the *Install text2ml* button installs.
+// manifest, the bundled extension, the activity-bar icon and the text2ml wheel the *Install
+// text2ml* button installs.
 // Usage: node client-vscode/check-vsix.mjs [file.vsix]  (default: <name>-<version>.vsix)
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -32,8 +33,9 @@ export function zipEntries(data) {
 }
 
 const wheel = `text2ml_studio-${manifest.version}-py3-none-any.whl`;
+const icons = manifest.contributes.viewsContainers.activitybar.map((container) => `extension/${container.icon}`);
 const required = ['extension/package.json', `extension/${manifest.main.replace(/^\.\//, '')}`,
-  `extension/client-vscode/out/wheel/${wheel}`];
+  `extension/client-vscode/out/wheel/${wheel}`, ...icons];
 const names = zipEntries(readFileSync(vsix));
 const missing = required.filter((name) => !names.includes(name));
 if (missing.length > 0) {

@@ -1,7 +1,8 @@
 /**
- * The "text2ml programs" tree in the Explorer: what the server's `text2ml/programs` request
- * returns, refreshed when a job ends and every few seconds while one runs (so a running
- * optimization's leaderboard is live). A click on a candidate opens its module.
+ * The "Programs" tree under text2ml's icon in the activity bar: what the server's
+ * `text2ml/programs` request returns, refreshed when a job ends and every few seconds while
+ * one runs (so a running optimization's leaderboard is live). A click on a candidate opens
+ * its module.
  */
 
 import * as vscode from 'vscode';

@@ -94,12 +94,32 @@ test('text2ml.interpreter is read from User settings in a remote window too (iss
     'an untrusted workspace must not choose the interpreter');
 });
 
-test('text2ml\'s staging folders and job locks are hidden in the Explorer (issue 16, item 3)', () => {
-  // synthesis/layout.py names them .<program>.staging-<random> and .<program>.lock, and
-  // synthesis/program_lock.py notes the job holding a lock beside it as .<program>.job.
+test('what text2ml keeps beside a program is hidden in the Explorer (issue 16, item 3)', () => {
+  // Staging is out of the workspace (the system's temporary folder); beside the program are
+  // only the hidden folder a new program is assembled in for a moment before its rename,
+  // .<program>.publishing-<random>, the job locks .<program>.lock, and the note
+  // synthesis/program_lock.py writes beside a lock, .<program>.job.
   const layout = read('synthesis/layout.py');
-  assert.match(layout, /prefix=f"\.\{program_dir\.name\}\.staging-"/);
+  assert.match(layout, /prefix=f"text2ml-\{program_dir\.name\}-staging-"\)/);
+  assert.match(layout, /prefix=f"\.\{program_dir\.name\}\.publishing-",\s+dir=program_dir\.parent/);
   assert.match(layout, /f"\.\{program_dir\.name\}\.lock"/);
   const exclude = manifest.contributes.configurationDefaults['files.exclude'];
-  assert.deepEqual(exclude, { '**/.*.staging-*': true, '**/.*.lock': true, '**/.*.job': true });
+  assert.deepEqual(exclude, { '**/.*.publishing-*': true, '**/.*.lock': true, '**/.*.job': true });
+});
+
+test('the programs tree is under text2ml\'s own activity-bar icon, with its refresh (issue 16)', () => {
+  const containers: { id: string; title: string; icon: string }[] = manifest.contributes.viewsContainers.activitybar;
+  assert.deepEqual(containers.map((c) => [c.id, c.title]), [['text2ml', 'text2ml']]);
+  assert.deepEqual(Object.keys(manifest.contributes.views), ['text2ml'], 'no longer in the Explorer');
+  assert.deepEqual(manifest.contributes.views.text2ml.map((v: { id: string }) => v.id), ['text2ml.programs']);
+  // VS Code paints activity-bar icons in the theme's colour from the SVG's shape: a
+  // monochrome icon drawn in currentColor, with no colours of its own to clash with a theme.
+  const svg = read(containers[0].icon);
+  assert.match(svg, /^<svg [^>]*viewBox="0 0 24 24"/);
+  assert.match(svg, /currentColor/);
+  assert.doesNotMatch(svg.replace(/currentColor|none/g, ''), /(fill|stroke)="[^"]+"/, 'only currentColor');
+  assert.match(read('.vscodeignore'), new RegExp(`^!${path.dirname(containers[0].icon)}/\\*\\.svg$`, 'm'),
+    'the icon is packaged');
+  const refresh = manifest.contributes.menus['view/title'].find((m: { command: string }) => m.command === 'text2ml.refreshPrograms');
+  assert.equal(refresh.when, 'view == text2ml.programs');
 });
