@@ -8,6 +8,7 @@ before pytest registers it as a plugin, hence PYTEST_DONT_REWRITE (no bare asser
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
 from collections.abc import Callable
@@ -149,12 +150,20 @@ async def command(client: LanguageClient, name: str, *arguments: Any) -> Any:
         types.ExecuteCommandParams(command=name, arguments=list(arguments)))
 
 
-async def wait_until(check: Callable[[], Any], timeout: float = 20.0,
+# Only a broken server makes a wait this long: the default is generous so that a busy
+# machine passes; every wait ends as soon as its condition holds.
+WAIT_SECONDS = 120.0
+
+
+async def wait_until(check: Callable[[], Any], timeout: float = WAIT_SECONDS,
                      what: str = "condition") -> Any:
-    """Poll `check()` until it returns something truthy; fail after `timeout` seconds."""
+    """Poll `check()` until it returns something truthy; fail after `timeout` seconds.
+    `check` may be a coroutine function (e.g. a request to the server): it is awaited."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         value = check()
+        if inspect.isawaitable(value):
+            value = await value
         if value:
             return value
         if asyncio.get_running_loop().time() > deadline:

@@ -67,7 +67,7 @@ SERVER_IMPORTS = {
 def test_the_server_process_does_not_import_torch(code: str) -> None:
     check = f"{code}\nimport sys\nprint([m for m in sys.modules if m.split('.')[0] == 'torch'][:3])"
     result = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
-                            timeout=60, cwd=ROOT / "tests")
+                            timeout=600, cwd=ROOT / "tests")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]", f"the server imported torch: {result.stdout}"
 
@@ -97,7 +97,7 @@ def test_the_wheel_installs_only_the_text2ml_namespace(tmp_path: Path) -> None:
     out = tmp_path / "wheel"
     result = subprocess.run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps",
                              "--no-build-isolation", "-q", "-w", str(out)],
-                            capture_output=True, text=True, timeout=120)
+                            capture_output=True, text=True, timeout=1200)  # a hang guard
     assert result.returncode == 0, result.stderr[-3000:]
     (wheel,) = out.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()

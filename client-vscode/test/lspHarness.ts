@@ -44,6 +44,9 @@ import { JobTracker, ProgressToken, ProgressValue } from '../src/jobs';
 import { ServerLaunch } from '../src/launch';
 import { SettingReader, configurationReply, serverSettings } from '../src/settings';
 
+/** waitFor's default bound. */
+export const WAIT_MS = 120_000;
+
 /** What VS Code 1.9x announces, as far as text2ml looks at it. */
 export const VSCODE_CAPABILITIES: ClientCapabilities = {
   workspace: {
@@ -191,10 +194,16 @@ export class TestClient {
     return [...this.messages.map((m) => m.message), ...this.logs, ...this.stderr].join('\n');
   }
 
-  async waitFor<T>(check: () => T | undefined | false | null, what: string, timeoutMs = 30_000): Promise<T> {
+  /**
+   * Polls `check` (which may ask the server: a promise is awaited) until it gives something
+   * truthy. The default bound is generous, only a broken server reaches it: a busy machine
+   * must pass, and the wait ends as soon as the condition holds.
+   */
+  async waitFor<T>(check: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+    what: string, timeoutMs = WAIT_MS): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const value = check();
+      const value = await check();
       if (value) {
         return value;
       }

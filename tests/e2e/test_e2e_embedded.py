@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 def text2ml(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "text2ml.server.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=1800)
+                          capture_output=True, text=True, timeout=7200)  # a hang guard
 
 
 # One LLM candidate per slot but the model (two): every slot is still written by the real

@@ -84,7 +84,7 @@ def test_several_trials_per_message_and_pruning_still_prunes(
 
 
 def test_a_hung_crashing_or_hungry_trial_in_a_batch_fails_alone(
-        tmp_path: Path, batches: list[list[int]]) -> None:
+        tmp_path: Path, batches: list[list[int]], only_the_hang_is_timed: str) -> None:
     program = make_program("faulty", tmp_path)
     storage = f"journal:///{tmp_path / 'journal.log'}"
     ok, crash, hang, hog = ({"choice/model": name} for name in ("c1", "c2", "c3", "c4"))

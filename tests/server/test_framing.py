@@ -18,7 +18,7 @@ import pytest
 from text2ml.server.framing import FrameReader
 
 INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
-REPLY_SECONDS = 120.0  # generous: only a server that never answers fails
+REPLY_SECONDS = 600.0  # generous: only a server that never answers fails (it starts first)
 
 
 def frame(message: dict[str, Any], length: int | None = None) -> bytes:

@@ -9,13 +9,16 @@ import json
 import re
 import shutil
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from text2ml.synthesis import testing
 from text2ml.synthesis.generate import GenerateOptions, generate_program
 from text2ml.synthesis.generate import test_program as run_contract_tests
+from text2ml.synthesis.layout import candidate_path
 from text2ml.synthesis.llm.client import BudgetExceeded, LLMServerError
 from text2ml.synthesis.llm.settings import LLMSettings
 from text2ml.synthesis.records import Cancelled
@@ -26,8 +29,11 @@ from scripted_openai import ScriptedOpenAI, competent
 
 ONE_EACH = {"features": 1, "model": 1, "training": 1, "postprocess": 1}
 FAST_RETRY = {"retry-after-ms": "10"}
+RUNAWAY_LOOP = "    while True:\n        pass\n"
 HANGS = ('from sklearn.linear_model import LogisticRegression\nSEARCH_SPACE = {}\n\n\n'
-         'def build_model(params: dict):\n    while True:\n        pass\n')
+         'def build_model(params: dict):\n' + RUNAWAY_LOOP)
+# More wall time than any machine needs for a contract test (they take about a second)
+TEST_LIMITS = Limits(wall_seconds=600, memory_mb=3072)
 EATS_MEMORY = ('from sklearn.linear_model import LogisticRegression\nSEARCH_SPACE = {}\n\n\n'
                'def build_model(params: dict):\n    hog = []\n    while True:\n'
                '        hog.append(bytearray(100_000_000))\n')
@@ -70,7 +76,7 @@ def options(server: ScriptedOpenAI, tmp_path: Path, **llm: Any) -> GenerateOptio
     settings = LLMSettings(base_url=server.base_url, model="scripted", timeout=30,
                            max_retries=llm.pop("max_retries", 0), **llm)
     return GenerateOptions(dict(ONE_EACH), repairs=1, llm=settings, out=tmp_path / "program",
-                           test_limits=Limits(wall_seconds=60, memory_mb=3072))
+                           test_limits=TEST_LIMITS)
 
 
 def manifest(program: Path) -> dict[str, Any]:
@@ -167,15 +173,36 @@ def test_the_budget_stops_cleanly(scripted_llm: ScriptedOpenAI, task: Path,
     assert len(scripted_llm.requests) == 3
 
 
-# Each case hits its own limit whatever the machine's speed: the loop can only time out, and
-# the allocation has far more wall time than any machine needs to reach the memory limit.
+def only_the_runaway_loop_is_timed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generation's limits hold for every contract test in it: the recipes' and the
+    repaired module's too. Those get far more wall time than any machine needs, so only the
+    runaway loop meets the few seconds of the generation's limit (the loop is what says it
+    did not finish within them), however slow this machine is."""
+    run = testing.run_module
+
+    def timed(module: str, argv: list[str], *, cwd: Path, limits: Limits, **kwargs: Any) -> Any:
+        request = json.loads(kwargs.get("stdin") or "{}")
+        source = candidate_path(Path(cwd), request["slot"], request["candidate"]).read_text()
+        if RUNAWAY_LOOP not in source:
+            limits = replace(limits, wall_seconds=TEST_LIMITS.wall_seconds)
+        return run(module, argv, cwd=cwd, limits=limits, **kwargs)
+
+    monkeypatch.setattr(testing, "run_module", timed)
+
+
+# Each case hits its own limit whatever the machine's speed: the loop can only time out (and
+# nothing else is held to its 8 s), and the allocation has far more wall time than any
+# machine needs to reach the memory limit.
 @pytest.mark.parametrize("module, check, limits", [
     (HANGS, "timeout", Limits(wall_seconds=8, memory_mb=2048)),
     (EATS_MEMORY, "memory", Limits(wall_seconds=600, memory_mb=2048))], ids=["timeout", "memory"])
 def test_runaway_modules_are_killed_and_the_run_goes_on(scripted_llm: ScriptedOpenAI,
                                                        task: Path, tmp_path: Path,
                                                        module: str, check: str,
-                                                       limits: Limits) -> None:
+                                                       limits: Limits,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    if check == "timeout":
+        only_the_runaway_loop_is_timed(monkeypatch)
     scripted_llm.fallback = FirstModelReply(fenced(module))
     opts = options(scripted_llm, tmp_path)
     opts.test_limits = limits

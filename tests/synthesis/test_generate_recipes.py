@@ -30,7 +30,7 @@ def test_candidates_span_recipes_and_the_program_faces_its_baseline(
     settings = LLMSettings(base_url=scripted_llm.base_url, model="scripted", timeout=30,
                            max_retries=0)
     options = GenerateOptions(dict(CANDIDATES), repairs=0, llm=settings, out=tmp_path / "p",
-                              test_limits=Limits(wall_seconds=60, memory_mb=3072))
+                              test_limits=Limits(wall_seconds=600, memory_mb=3072))
     result = generate_program(task, None, options)
     assert result.ok
     manifest = json.loads((result.program_dir / ".text2ml" / "manifest.json").read_text())
@@ -64,7 +64,7 @@ def test_recipes_only_writes_a_tested_program_with_no_llm(tmp_path: Path) -> Non
     unreachable = LLMSettings(base_url="http://127.0.0.1:9/v1", model="none", timeout=1,
                               max_retries=0)
     options = GenerateOptions(repairs=0, llm=unreachable, out=tmp_path / "p",
-                              test_limits=Limits(wall_seconds=60, memory_mb=3072),
+                              test_limits=Limits(wall_seconds=600, memory_mb=3072),
                               recipes_only=True)
     result = generate_program(task, None, options)
     assert result.ok and result.stats["llm_calls"] == 0

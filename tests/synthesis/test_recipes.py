@@ -24,7 +24,7 @@ from text2ml.synthesis.static_checks import check_module
 from text2ml.synthesis.testing import test_candidate as contract_test
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "synthesis" / "templates"
-LIMITS = Limits(wall_seconds=120, memory_mb=3072)
+LIMITS = Limits(wall_seconds=600, memory_mb=3072)  # more than any machine needs
 
 
 def text_table(rows: int = 240) -> pd.DataFrame:
@@ -179,7 +179,7 @@ def test_class_weights_first_for_metrics_that_count_classes_alike() -> None:
 def run_pipeline_json(program: Path, choice: dict[str, str]) -> dict:
     code = f"import json, pipeline; print(json.dumps(pipeline.run({choice!r})))"
     result = subprocess.run([sys.executable, "-c", code], cwd=program, capture_output=True,
-                            text=True, timeout=300, env={**os.environ, "OMP_NUM_THREADS": "1"})
+                            text=True, timeout=1200, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert result.returncode == 0, result.stderr[-2000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
